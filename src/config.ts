@@ -1,0 +1,116 @@
+// The only reader of process.env and argv. Everything the service can be told lives here, typed and
+// validated; each field's environment name is the flag's name in upper snake case.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './errors.js';
+
+export const PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Directory holding manifest.json, step.onnx and decode.onnx. */
+  modelDir: string;
+  /** Ordered: the first provider that loads is used, the rest are fallbacks. */
+  executionProviders: Provider[];
+  /** Most samples in one step-graph run. */
+  maxBatch: number;
+  /** Most requests waiting for a batch slot; past it, 503 with Retry-After. */
+  queueLimit: number;
+  /** Bytes of encoded PNGs kept for seeded requests; 0 disables the cache. */
+  cacheBytes: number;
+  /** ONNX Runtime intra-op threads; 0 lets the runtime decide. */
+  threads: number;
+  /** Largest accepted request body. */
+  bodyLimit: number;
+  logLevel: string;
+}
+
+export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../models/emoji-zoo-64', import.meta.url));
+
+export const DEFAULTS: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  modelDir: BUNDLED_MODEL_DIR,
+  executionProviders: ['cpu'],
+  maxBatch: 16,
+  queueLimit: 64,
+  cacheBytes: 64 * 1024 * 1024,
+  threads: Math.max(1, availableParallelism()),
+  bodyLimit: 16 * 1024,
+  logLevel: 'info',
+};
+
+const FLAGS = {
+  port: 'PORT',
+  host: 'HOST',
+  'model-dir': 'MODEL_DIR',
+  'execution-providers': 'EXECUTION_PROVIDERS',
+  'max-batch': 'MAX_BATCH',
+  'queue-limit': 'QUEUE_LIMIT',
+  'cache-bytes': 'CACHE_BYTES',
+  threads: 'THREADS',
+  'body-limit': 'BODY_LIMIT',
+  'log-level': 'LOG_LEVEL',
+} as const;
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseProviders(raw: string): Provider[] {
+  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  if (names.length === 0) throw new ConfigError('EXECUTION_PROVIDERS must name at least one provider');
+  for (const name of names) {
+    if (!(PROVIDERS as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `Unsupported execution provider "${name}" in EXECUTION_PROVIDERS. Should be one of: ${PROVIDERS.join(', ')}`,
+      );
+    }
+  }
+  return [...new Set(names)] as Provider[];
+}
+
+/** Environment first, flags override it: `--max-batch 8` beats `MAX_BATCH=4`. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv.slice(2),
+): Config {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const raw = (flag: keyof typeof FLAGS): string | undefined => {
+    const value = flags[flag] ?? env[FLAGS[flag]];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  const pick = <T>(flag: keyof typeof FLAGS, fallback: T, parse: (name: string, s: string) => T): T => {
+    const value = raw(flag);
+    return value === undefined ? fallback : parse(FLAGS[flag], value);
+  };
+  return {
+    port: pick('port', DEFAULTS.port, (n, s) => integer(n, s, 0, 65535)),
+    host: pick('host', DEFAULTS.host, (_n, s) => s),
+    modelDir: pick('model-dir', DEFAULTS.modelDir, (_n, s) => s),
+    executionProviders: pick('execution-providers', DEFAULTS.executionProviders, (_n, s) => parseProviders(s)),
+    maxBatch: pick('max-batch', DEFAULTS.maxBatch, (n, s) => integer(n, s, 1, 1024)),
+    queueLimit: pick('queue-limit', DEFAULTS.queueLimit, (n, s) => integer(n, s, 0, 1_000_000)),
+    cacheBytes: pick('cache-bytes', DEFAULTS.cacheBytes, (n, s) => integer(n, s, 0, 2 ** 40)),
+    threads: pick('threads', DEFAULTS.threads, (n, s) => integer(n, s, 0, 1024)),
+    bodyLimit: pick('body-limit', DEFAULTS.bodyLimit, (n, s) => integer(n, s, 256, 1024 * 1024)),
+    logLevel: pick('log-level', DEFAULTS.logLevel, (n, s) => {
+      const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+      if (!levels.includes(s)) throw new ConfigError(`${n} must be one of: ${levels.join(', ')}`);
+      return s;
+    }),
+  };
+}

@@ -1,0 +1,86 @@
+// The engine thread: owns the ONNX Runtime sessions and runs the scheduler. session.run keeps the
+// thread that calls it busy, so it lives here and the HTTP thread never runs inference.
+import { parentPort, workerData } from 'node:worker_threads';
+import { setImmediate as yieldToMessages } from 'node:timers/promises';
+import { loadModelSpec } from '../model/manifest.js';
+import { OrtModel } from '../model/sessions.js';
+import { Scheduler } from './scheduler.js';
+import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+
+const port = parentPort!;
+const options = workerData as WorkerOptions;
+const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+async function warmUp(model: OrtModel, scheduler: Scheduler): Promise<number> {
+  // One full sample at every batch size the first requests will see would be slow; one step and one
+  // decode make the runtime allocate and specialise its kernels before /ready says yes.
+  const started = performance.now();
+  scheduler.submit(-1, { classId: 0, tau: 1, cfg: 1, steps: 1, seed: 0 });
+  await scheduler.iterate();
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const spec = loadModelSpec(options.modelDir);
+  const model = await OrtModel.load(spec, {
+    executionProviders: options.executionProviders,
+    threads: options.threads,
+  });
+  let warming = true;
+  const scheduler = new Scheduler(model, spec.manifest, options.maxBatch, {
+    iteration: (batchSize, seconds, live, waiting) => {
+      if (!warming) send({ type: 'iteration', batchSize, seconds, live, waiting });
+    },
+    decoded: (batchSize, seconds) => {
+      if (!warming) send({ type: 'decode', batchSize, seconds });
+    },
+    done: (id, result) => {
+      if (id >= 0) send({ type: 'done', id, result }, [result.pixels.buffer as ArrayBuffer]);
+    },
+    failed: (id, error) => {
+      if (id >= 0) send({ type: 'failed', id, message: error.message });
+      else throw error;
+    },
+  });
+  const warmupMs = await warmUp(model, scheduler);
+  warming = false;
+
+  let running = false;
+  let closing = false;
+  const drain = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    while (scheduler.hasWork) {
+      await scheduler.iterate();
+      await yieldToMessages(); // lets submit and cancel messages in before the next iteration
+    }
+    running = false;
+    if (closing) await shutdown();
+  };
+  const shutdown = async (): Promise<void> => {
+    await model.release();
+    send({ type: 'closed' });
+    port.close();
+  };
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'submit':
+        scheduler.submit(message.id, message.request);
+        void drain();
+        break;
+      case 'cancel':
+        scheduler.cancel(message.id);
+        break;
+      case 'close':
+        closing = true;
+        if (!running) void shutdown();
+        break;
+    }
+  });
+  send({ type: 'ready', providers: model.providers, warmupMs });
+}
+
+main().catch((err: unknown) => {
+  const error = err as Error & { code?: string };
+  send({ type: 'fatal', message: error.message, code: error.code ?? 'ENGINE_START_FAILED' });
+});

@@ -1,0 +1,87 @@
+// Prometheus metrics of one app instance (its own registry, so several apps can live in one process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineObserver } from '../engine/client.js';
+
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
+
+export class ServiceMetrics implements EngineObserver {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'purrception_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'purrception_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly stepRuns = new Counter({
+    name: 'purrception_step_runs_total',
+    help: 'Runs of the step graph (one per batching iteration)',
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'purrception_batch_size',
+    help: 'Samples per step-graph run',
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly iterationSeconds = new Histogram({
+    name: 'purrception_iteration_seconds',
+    help: 'Wall time of one batching iteration (step graph + Euler update)',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly decodeBatchSize = new Histogram({
+    name: 'purrception_decode_batch_size',
+    help: 'Samples per decode-graph run',
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly samples = new Counter({
+    name: 'purrception_samples_total',
+    help: 'Generated images by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly cache = new Counter({
+    name: 'purrception_cache_lookups_total',
+    help: 'PNG cache lookups of seeded requests by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge;
+  readonly provider: Gauge<'graph' | 'provider'>;
+
+  constructor(pending: () => number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'purrception_' });
+    this.queueDepth = new Gauge({
+      name: 'purrception_queue_depth',
+      help: 'Requests in the engine: waiting for a batch slot or sampling',
+      registers: [this.registry],
+      collect() {
+        this.set(pending());
+      },
+    });
+    this.provider = new Gauge({
+      name: 'purrception_execution_provider',
+      help: 'Execution provider running each graph (1 = in use)',
+      labelNames: ['graph', 'provider'] as const,
+      registers: [this.registry],
+    });
+  }
+
+  iteration(batchSize: number, seconds: number): void {
+    this.stepRuns.inc();
+    this.batchSize.observe(batchSize);
+    this.iterationSeconds.observe(seconds);
+  }
+
+  decoded(batchSize: number): void {
+    this.decodeBatchSize.observe(batchSize);
+  }
+}

@@ -1,0 +1,77 @@
+// The `purrception.onnx.v1` model contract (DESIGN.md): reading and validating manifest.json.
+// Every problem is reported with the file and the field, so a broken model fails start-up clearly.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ModelError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+
+export const MODEL_FORMAT = 'purrception.onnx.v1';
+
+const PositiveInt = Type.Integer({ minimum: 1 });
+const ManifestSchema = Type.Object({
+  format: Type.Literal(MODEL_FORMAT),
+  name: Type.String({ minLength: 1 }),
+  description: Type.String(),
+  image: Type.Object({ height: PositiveInt, width: PositiveInt }),
+  latent: Type.Object({ channels: PositiveInt, height: PositiveInt, width: PositiveInt }),
+  codebook_size: Type.Integer({ minimum: 2 }),
+  num_classes: PositiveInt,
+  null_class: Type.Integer({ minimum: 0 }),
+  labels: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64 })),
+  defaults: Type.Object({
+    steps: Type.Integer({ minimum: LIMITS.steps.min, maximum: LIMITS.steps.max }),
+    tau: Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max }),
+    cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
+  }),
+  graphs: Type.Object({ step: Type.String({ minLength: 1 }), decode: Type.String({ minLength: 1 }) }),
+  provenance: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export type Manifest = Static<typeof ManifestSchema>;
+
+/** The manifest plus the absolute paths of its graphs. */
+export interface ModelSpec {
+  dir: string;
+  manifest: Manifest;
+  stepPath: string;
+  decodePath: string;
+}
+
+function fieldName(path: string): string {
+  return path === '' ? '(root)' : path.slice(1).replaceAll('/', '.');
+}
+
+export function validateManifest(value: unknown, file: string): Manifest {
+  const first = Value.Errors(ManifestSchema, value).First();
+  if (first) throw new ModelError(`${file}: field "${fieldName(first.path)}" ${first.message.toLowerCase()}`);
+  const manifest = value as Manifest;
+  const { labels, num_classes: numClasses, null_class: nullClass } = manifest;
+  if (labels.length !== numClasses) {
+    throw new ModelError(`${file}: field "labels" has ${labels.length} names but num_classes is ${numClasses}`);
+  }
+  if (new Set(labels).size !== labels.length) throw new ModelError(`${file}: field "labels" has duplicate names`);
+  if (nullClass !== numClasses) {
+    throw new ModelError(`${file}: field "null_class" must equal num_classes (${numClasses}), got ${nullClass}`);
+  }
+  return manifest;
+}
+
+export function loadModelSpec(dir: string): ModelSpec {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) throw new ModelError(`${file}: not found (MODEL_DIR must hold a ${MODEL_FORMAT} model)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ModelError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const manifest = validateManifest(parsed, file);
+  const graphPath = (key: 'step' | 'decode'): string => {
+    const path = join(dir, manifest.graphs[key]);
+    if (!existsSync(path)) throw new ModelError(`${file}: field "graphs.${key}" names ${path}, which does not exist`);
+    return path;
+  };
+  return { dir, manifest, stepPath: graphPath('step'), decodePath: graphPath('decode') };
+}

@@ -1,0 +1,161 @@
+// The only module that imports onnxruntime: creates the step and decode sessions with the configured
+// execution providers (first that loads wins), checks their inputs and outputs against the manifest,
+// runs them, and releases them.
+import * as ort from 'onnxruntime-node';
+import { ModelError } from '../errors.js';
+import type { Provider } from '../config.js';
+import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
+import type { LoadedProviders } from '../engine/protocol.js';
+import type { ModelSpec } from './manifest.js';
+
+type Dims = readonly (number | string)[];
+interface Port {
+  name: string;
+  type: ort.Tensor.Type;
+  /** Fixed sizes; undefined where the graph must keep the dimension dynamic (the batch). */
+  dims: readonly (number | undefined)[];
+}
+
+const ORT_PROVIDER: Record<Provider, string> = { cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' };
+
+export interface SessionOptions {
+  executionProviders: Provider[];
+  threads: number;
+  /** Called once per graph with the provider that loaded and the ones that failed before it. */
+  onProvider?: (graph: string, provider: Provider, failures: string[]) => void;
+}
+
+async function createSession(
+  path: string,
+  graph: string,
+  options: SessionOptions,
+): Promise<{ session: ort.InferenceSession; provider: Provider }> {
+  const failures: string[] = [];
+  for (const provider of options.executionProviders) {
+    try {
+      const session = await ort.InferenceSession.create(path, {
+        executionProviders: [ORT_PROVIDER[provider]],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: options.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+      });
+      options.onProvider?.(graph, provider, failures);
+      return { session, provider };
+    } catch (err) {
+      failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new ModelError(
+    `${path}: no execution provider could load the ${graph} graph (tried ${options.executionProviders.join(', ')}): ${failures.join('; ')}`,
+  );
+}
+
+function checkPorts(path: string, kind: 'input' | 'output', actual: readonly ort.InferenceSession.ValueMetadata[], expected: Port[]): void {
+  const names = actual.map((port) => port.name);
+  for (const want of expected) {
+    const port = actual.find((p) => p.name === want.name);
+    if (!port) {
+      throw new ModelError(`${path}: missing ${kind} "${want.name}" (the graph has ${kind}s: ${names.join(', ')})`);
+    }
+    if (!port.isTensor || port.type !== want.type) {
+      throw new ModelError(`${path}: ${kind} "${want.name}" must be ${want.type}, the graph has ${port.isTensor ? port.type : 'a non-tensor'}`);
+    }
+    const dims: Dims = port.shape;
+    const shapeText = `[${dims.join(', ')}]`;
+    if (dims.length !== want.dims.length) {
+      throw new ModelError(`${path}: ${kind} "${want.name}" must have rank ${want.dims.length}, the graph has ${shapeText}`);
+    }
+    want.dims.forEach((size, axis) => {
+      const dim = dims[axis];
+      const dynamic = typeof dim === 'string' || dim === -1;
+      if (size === undefined ? !dynamic : dim !== size && !dynamic) {
+        const wanted = `[${want.dims.map((d) => d ?? 'B').join(', ')}]`;
+        throw new ModelError(`${path}: ${kind} "${want.name}" has shape ${shapeText}, the manifest implies ${wanted}`);
+      }
+    });
+  }
+  if (kind === 'input' && actual.length !== expected.length) {
+    const extra = names.filter((name) => !expected.some((p) => p.name === name));
+    throw new ModelError(`${path}: unexpected inputs ${extra.join(', ')} (the contract feeds ${expected.map((p) => p.name).join(', ')})`);
+  }
+}
+
+/** Step and decode sessions honouring the contract, behind the scheduler's ModelRunner interface. */
+export class OrtModel implements ModelRunner {
+  private constructor(
+    private readonly stepSession: ort.InferenceSession,
+    private readonly decodeSession: ort.InferenceSession,
+    readonly providers: LoadedProviders,
+    private readonly spec: ModelSpec,
+  ) {}
+
+  static async load(spec: ModelSpec, options: SessionOptions): Promise<OrtModel> {
+    const { latent, image } = spec.manifest;
+    const zDims = [undefined, latent.channels, latent.height, latent.width];
+    const step = await createSession(spec.stepPath, 'step', options);
+    const decode = await createSession(spec.decodePath, 'decode', options).catch(async (err: unknown) => {
+      await step.session.release();
+      throw err;
+    });
+    try {
+      checkPorts(spec.stepPath, 'input', step.session.inputMetadata, [
+        { name: 'z', type: 'float32', dims: zDims },
+        { name: 't', type: 'float32', dims: [undefined] },
+        { name: 'y', type: 'int64', dims: [undefined] },
+        { name: 'cfg', type: 'float32', dims: [undefined] },
+        { name: 'tau', type: 'float32', dims: [undefined] },
+      ]);
+      checkPorts(spec.stepPath, 'output', step.session.outputMetadata, [
+        { name: 'mu', type: 'float32', dims: zDims },
+        { name: 'entropy', type: 'float32', dims: [undefined, latent.height, latent.width] },
+      ]);
+      checkPorts(spec.decodePath, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
+      checkPorts(spec.decodePath, 'output', decode.session.outputMetadata, [
+        { name: 'image', type: 'float32', dims: [undefined, 3, image.height, image.width] },
+        { name: 'codes', type: 'int64', dims: [undefined, latent.height, latent.width] },
+      ]);
+    } catch (err) {
+      await Promise.all([step.session.release(), decode.session.release()]);
+      throw err;
+    }
+    return new OrtModel(step.session, decode.session, { step: step.provider, decode: decode.provider }, spec);
+  }
+
+  async step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }> {
+    const { channels, height, width } = this.spec.manifest.latent;
+    const n = batch.size;
+    const feeds = {
+      z: new ort.Tensor('float32', batch.z, [n, channels, height, width]),
+      t: new ort.Tensor('float32', batch.t, [n]),
+      y: new ort.Tensor('int64', batch.y, [n]),
+      cfg: new ort.Tensor('float32', batch.cfg, [n]),
+      tau: new ort.Tensor('float32', batch.tau, [n]),
+    };
+    const out = await this.run(this.stepSession, 'step', feeds);
+    return { mu: out.mu!.data as Float32Array, entropy: out.entropy!.data as Float32Array };
+  }
+
+  async decode(z: Float32Array, size: number): Promise<{ image: Float32Array }> {
+    const { channels, height, width } = this.spec.manifest.latent;
+    const out = await this.run(this.decodeSession, 'decode', { z: new ort.Tensor('float32', z, [size, channels, height, width]) });
+    return { image: out.image!.data as Float32Array };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.stepSession.release(), this.decodeSession.release()]);
+  }
+
+  private async run(
+    session: ort.InferenceSession,
+    graph: string,
+    feeds: Record<string, ort.Tensor>,
+  ): Promise<ort.InferenceSession.ReturnType> {
+    try {
+      return await session.run(feeds);
+    } catch (err) {
+      const shapes = Object.entries(feeds).map(([name, tensor]) => `${name}: ${tensor.type}[${tensor.dims.join(',')}]`);
+      throw new Error(`${graph} graph run failed with inputs ${shapes.join(' ')}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}

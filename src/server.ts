@@ -1,0 +1,22 @@
+// Entry point: config -> buildApp -> listen; drains gracefully on SIGTERM/SIGINT.
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await buildApp({ config });
+  closeWithGrace({ delay: 120_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an error');
+    else app.log.info({ signal }, 'draining: finishing in-flight requests');
+    await app.close();
+  });
+  await app.listen({ port: config.port, host: config.host });
+  await app.engineReady;
+}
+
+main().catch((err: unknown) => {
+  const error = err as Error & { code?: string };
+  console.error(`purrception: start-up failed: ${error.code ? `[${error.code}] ` : ''}${error.message}`);
+  process.exit(1);
+});
