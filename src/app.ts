@@ -137,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Purrception image generation', description: 'Class-conditional image generation with Purrception (variational flow matching over VQ latents) models.', version: VERSION },

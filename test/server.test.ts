@@ -1,0 +1,64 @@
+// The listening entry point as a process: start-up failures exit non-zero, SIGTERM drains.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { ORACLE_DIR, ROOT, TINY_DIR } from './helpers.js';
+
+const SERVER = `${ROOT}dist/src/server.js`;
+
+function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', THREADS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text };
+}
+
+async function waitFor(output: () => string, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
+  const started = Date.now();
+  for (;;) {
+    const match = output().match(pattern);
+    if (match) return match;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${pattern}; output:\n${output()}`);
+    await sleep(20);
+  }
+}
+
+t.test('a broken model directory fails start-up with a message naming it, exit code 1', async (t) => {
+  const { child, output } = startServer({ MODEL_DIR: `${ROOT}test/fixtures/does-not-exist` });
+  const [code] = (await once(child, 'exit')) as [number];
+  t.equal(code, 1);
+  t.match(output(), /start-up failed: \[MODEL_INVALID\] .*does-not-exist\/manifest\.json: not found/);
+});
+
+t.test('bad configuration fails start-up naming the variable', async (t) => {
+  const { child, output } = startServer({ MODEL_DIR: ORACLE_DIR, EXECUTION_PROVIDERS: 'tpu' });
+  const [code] = (await once(child, 'exit')) as [number];
+  t.equal(code, 1);
+  t.match(output(), /Unsupported execution provider "tpu" in EXECUTION_PROVIDERS\. Should be one of: cpu, cuda, webgpu/);
+});
+
+t.test('SIGTERM: the in-flight request completes, new ones are refused, exit code 0', async (t) => {
+  const { child, output } = startServer({ MODEL_DIR: TINY_DIR });
+  const [, url] = await waitFor(output, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+  await waitFor(output, /engine ready/);
+  const inflight = fetch(`${url}/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ class: 0, steps: 400, seed: 1 }),
+  });
+  await sleep(100);
+  child.kill('SIGTERM');
+  await waitFor(output, /draining/);
+  const late = await fetch(`${url}/health`).then((r) => r.status, (err: Error) => err.message);
+  t.ok(late === 503 || /fetch failed/.test(String(late)), `a request after SIGTERM is refused (${late})`);
+  const res = await inflight;
+  t.equal(res.status, 200, 'in-flight request completed');
+  t.equal(res.headers.get('content-type'), 'image/png');
+  const [code] = (await once(child, 'exit')) as [number];
+  t.equal(code, 0);
+});
