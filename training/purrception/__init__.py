@@ -1,0 +1,7 @@
+"""Purrception: variational flow matching over VQ latents (training and ONNX export).
+
+Stages run as CLIs from `training/`: `python3 -m purrception.<stage> --help`.
+"""
+
+__version__ = "0.1.0"
+CONTRACT_FORMAT = "purrception.onnx.v1"

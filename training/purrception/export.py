@@ -1,0 +1,288 @@
+"""ONNX export to the model contract `purrception.onnx.v1` (DESIGN.md): step.onnx, decode.onnx,
+manifest.json.
+
+step.onnx, one Euler step's model work with guidance, temperature and barycenter fused:
+
+    inputs : z [B,C,h,w] f32, t [B] f32, y [B] i64, cfg [B] f32, tau [B] f32
+    outputs: mu [B,C,h,w] f32 = E_pi[e],  entropy [B,h,w] f32 (nats)
+
+Guidance is applied to the final modulated hidden states, before the K-way head:
+    l_u + w (l_c - l_u) = W (h_u + w (h_c - h_u)) + b        (the head is affine)
+which is exactly guidance in logit space while computing the [B, T, K] logits once, not twice.
+
+decode.onnx: z [B,C,h,w] -> image [B,3,H,W] in [-1,1], codes [B,h,w] i64 (nearest codebook entry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import inspect
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import onnx
+import torch
+from onnx import helper, numpy_helper
+import torch.nn as nn
+
+from . import CONTRACT_FORMAT
+from .config import DiTConfig, VQConfig, from_dict, to_dict
+from .models import DiT, VQModel
+
+OPSET = 17
+STEP_INPUTS = ["z", "t", "y", "cfg", "tau"]
+STEP_OUTPUTS = ["mu", "entropy"]
+DECODE_INPUTS = ["z"]
+DECODE_OUTPUTS = ["image", "codes"]
+LABEL_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe class names
+
+
+#################################################################################
+#                                 Graph modules                                 #
+#################################################################################
+
+
+class StepGraph(nn.Module):
+    """One Euler step's model work for a Purrception DiT (or a CFM DiT, see below)."""
+
+    def __init__(self, dit: DiT, codebook: torch.Tensor):
+        super().__init__()
+        self.dit = dit
+        self.register_buffer("codebook", codebook.detach().clone().float())  # (K, C)
+
+    def forward(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
+                tau: torch.Tensor):
+        dit = self.dit
+        null = y * 0 + dit.cfg.null_class  # (B,) null class ids
+        # conditional rows first, unconditional second: [z; z], [t; t], [y; null]
+        h = dit.final_hidden(torch.cat([z, z]), torch.cat([t, t]), torch.cat([y, null]))  # (2B,T,D)
+        h = h.reshape(2, -1, h.shape[1], h.shape[2])  # (2, B, T, D)
+        h_c, h_u = h[0], h[1]
+        # guidance on hidden states: h = h_u + w (h_c - h_u)
+        h = h_u + cfg.view(-1, 1, 1) * (h_c - h_u)  # (B, T, D)
+        out = dit.head_tokens(h)  # (B, T, p*p, K) logits, or (B, T, p*p, C) velocity for cfm
+        if dit.cfg.objective == "cfm":
+            return self._cfm_outputs(z, t, dit.unpatchify(out))
+        # pi = softmax(l / tau)
+        logp = torch.log_softmax(out / tau.view(-1, 1, 1, 1), dim=-1)  # (B, T, p*p, K)
+        pi = torch.exp(logp)
+        mu = torch.matmul(pi, self.codebook)  # (B, T, p*p, C): mu = sum_k pi_k e_k
+        entropy = -(pi * logp).sum(-1, keepdim=True)  # (B, T, p*p, 1): H(pi) in nats
+        return dit.unpatchify(mu), dit.unpatchify(entropy)[:, 0]  # (B,C,h,w), (B,h,w)
+
+    @staticmethod
+    def _cfm_outputs(z: torch.Tensor, t: torch.Tensor, v: torch.Tensor):
+        # A CFM model predicts v directly; the contract's v = (mu - z) / (1 - t) gives
+        # mu = z + (1 - t) v. Its entropy is zero (deterministic prediction).
+        mu = z + (1 - t).view(-1, 1, 1, 1) * v
+        return mu, (mu * 0).sum(1)
+
+
+class DecodeGraph(nn.Module):
+    """x = Decoder(Quantize(z)), clamped to [-1, 1]; also the codes."""
+
+    def __init__(self, vq: VQModel):
+        super().__init__()
+        self.vq = vq
+
+    def forward(self, z: torch.Tensor):
+        codes = self.vq.quantize.nearest(z)  # (B, h, w) int64
+        z_q = self.vq.quantize.embedding(codes).permute(0, 3, 1, 2)  # (B, C, h, w)
+        return self.vq.decode(z_q).clamp(-1.0, 1.0), codes
+
+
+#################################################################################
+#                                    Export                                     #
+#################################################################################
+
+
+def _onnx_export(module: nn.Module, args: tuple, path: Path, inputs: List[str],
+                 outputs: List[str]) -> None:
+    kwargs: Dict[str, Any] = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False  # the TorchScript exporter: same graphs on torch 1.13 and 2.x
+    dynamic = {name: {0: "batch"} for name in inputs + outputs}
+    torch.onnx.export(module, args, str(path), input_names=inputs, output_names=outputs,
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True,
+                      **kwargs)
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+
+
+def store_weights_fp16(path: Path, min_elements: int = 256) -> int:
+    """Store float32 initializers that are exactly fp16-representable as fp16 + a Cast node.
+
+    Lossless by construction (others stay fp32), compute stays fp32: it halves the file of a model
+    whose weights were rounded to fp16 (the test fixture). Returns the number of tensors stored.
+    """
+    model = onnx.load(str(path))
+    graph, casts = model.graph, []
+    for init in graph.initializer:
+        if init.data_type != onnx.TensorProto.FLOAT or np.prod(init.dims) < min_elements:
+            continue
+        arr = numpy_helper.to_array(init)
+        half = arr.astype(np.float16)
+        if not np.array_equal(half.astype(np.float32), arr):
+            continue
+        name = init.name
+        init.CopyFrom(numpy_helper.from_array(half, name + "_fp16"))
+        casts.append(helper.make_node("Cast", [name + "_fp16"], [name], to=onnx.TensorProto.FLOAT,
+                                      name=name + "_cast"))
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, str(path))
+    return len(casts)
+
+
+def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> tuple:
+    c, s = dit_cfg.latent_channels, dit_cfg.latent_size
+    return (torch.randn(batch, c, s, s), torch.rand(batch), torch.zeros(batch, dtype=torch.long),
+            torch.ones(batch), torch.ones(batch))
+
+
+def validate_labels(labels: Sequence[str], num_classes: int) -> List[str]:
+    labels = list(labels)
+    if len(labels) != num_classes:
+        raise ValueError(f"labels: expected {num_classes} names, got {len(labels)}")
+    if len(set(labels)) != len(labels):
+        raise ValueError("labels must be unique")
+    bad = [x for x in labels if not LABEL_RE.match(x)]
+    if bad:
+        raise ValueError(f"labels must be URL-safe ([A-Za-z0-9_-]+): {bad}")
+    return labels
+
+
+def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequence[str],
+                   defaults: Dict[str, Any], provenance: Dict[str, Any],
+                   description: str = "") -> Dict[str, Any]:
+    return {
+        "format": CONTRACT_FORMAT,
+        "name": name,
+        "description": description or f"Purrception {dit_cfg.objective} model {name}",
+        "image": {"height": vq_cfg.image_size, "width": vq_cfg.image_size},
+        "latent": {"channels": dit_cfg.latent_channels, "height": dit_cfg.latent_size,
+                   "width": dit_cfg.latent_size},
+        "codebook_size": dit_cfg.codebook_size,
+        "num_classes": dit_cfg.num_classes,
+        "null_class": dit_cfg.null_class,
+        "labels": list(labels),
+        "defaults": {"steps": int(defaults["steps"]), "tau": float(defaults["tau"]),
+                     "cfg": float(defaults["cfg"])},
+        "graphs": {"step": "step.onnx", "decode": "decode.onnx"},
+        "provenance": provenance,
+    }
+
+
+@torch.no_grad()
+def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
+                 labels: Sequence[str], defaults: Dict[str, Any], provenance: Dict[str, Any],
+                 description: str = "", fp16_weights: bool = False) -> Path:
+    """Write step.onnx, decode.onnx and manifest.json for (vq, dit) into out_dir.
+
+    fp16_weights: store the weights that are exactly fp16-representable as fp16 (lossless).
+    """
+    if dit.cfg.objective == "dfm":
+        raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
+    if vq.cfg.embed_dim != dit.cfg.latent_channels or vq.cfg.codebook_size != dit.cfg.codebook_size:
+        raise ValueError("VQ and DiT configs disagree on latent channels or codebook size")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vq, dit = vq.float().cpu().eval(), dit.float().cpu().eval()
+    labels = validate_labels(labels, dit.cfg.num_classes)
+
+    _onnx_export(StepGraph(dit, vq.codebook), example_step_inputs(dit.cfg), out / "step.onnx",
+                 STEP_INPUTS, STEP_OUTPUTS)
+    c, s = dit.cfg.latent_channels, dit.cfg.latent_size
+    _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
+                 DECODE_INPUTS, DECODE_OUTPUTS)
+    if fp16_weights:
+        for graph in ("step.onnx", "decode.onnx"):
+            store_weights_fp16(out / graph)
+
+    provenance = dict(provenance)
+    provenance.setdefault("exported", datetime.datetime.now(datetime.timezone.utc).isoformat())
+    provenance.setdefault("exporter", {"torch": torch.__version__, "onnx": onnx.__version__,
+                                       "opset": OPSET})
+    provenance.setdefault("config", {"vq": to_dict(vq.cfg), "dit": to_dict(dit.cfg)})
+    manifest = build_manifest(vq.cfg, dit.cfg, name, labels, defaults, provenance, description)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return out
+
+
+#################################################################################
+#                                Command line                                   #
+#################################################################################
+
+
+def _load_checkpoints(args: argparse.Namespace):
+    from .checkpoint import load_model, load_parts, select
+
+    ckpt = Path(args.ckpt) if args.ckpt else None
+    def sub(name: str) -> Optional[Path]:
+        return ckpt / name if ckpt is not None and (ckpt / name).is_dir() else None
+
+    vq_dir = Path(args.vq) if args.vq else sub("vq")
+    dit_dir = Path(args.dit) if args.dit else sub("dit")
+    if vq_dir and dit_dir:
+        _, cfg = load_parts(dit_dir)
+        return load_model("vq", vq_dir), load_model("dit", dit_dir), cfg
+    if ckpt is None:
+        raise SystemExit("give --ckpt DIR, or --vq DIR and --dit DIR, or --random")
+    # one directory for both: config {"vq": ..., "dit": ...}, state {"vq": ..., "dit"/"ema": ...}
+    state, cfg = load_parts(ckpt)
+    vq = VQModel(from_dict(VQConfig, cfg["vq"]))
+    vq.load_state_dict(select(state, "vq"))
+    dit = DiT(from_dict(DiTConfig, cfg["dit"]))
+    dit.load_state_dict(select(state, "ema", "dit", "model"))
+    return vq.eval(), dit.eval(), cfg
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    ap = argparse.ArgumentParser(description="Export a model directory (purrception.onnx.v1).")
+    ap.add_argument("--ckpt", help="checkpoint dir (with vq/ and dit/, or both in one)")
+    ap.add_argument("--vq", help="VQ checkpoint dir (overrides --ckpt)")
+    ap.add_argument("--dit", help="DiT checkpoint dir (overrides --ckpt)")
+    ap.add_argument("--random", action="store_true", help="random weights (with --preset)")
+    ap.add_argument("--preset", default="fixture")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", required=True, help="output model directory, e.g. ../models/NAME")
+    ap.add_argument("--name", help="model name (default: the output directory's name)")
+    ap.add_argument("--description", default="")
+    ap.add_argument("--labels", help="comma-separated class names (default: from the checkpoint)")
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--tau", type=float, default=0.9)
+    ap.add_argument("--cfg", type=float, default=1.3)
+    ap.add_argument("--provenance", help="JSON file merged into the manifest's provenance")
+    args = ap.parse_args(argv)
+
+    provenance: Dict[str, Any] = {}
+    if args.random:
+        from .fixtures import random_models
+
+        vq, dit = random_models(args.preset, args.seed)
+        ckpt_cfg: Dict[str, Any] = {}
+        provenance["source"] = f"random weights, preset {args.preset}, seed {args.seed}"
+    else:
+        vq, dit, ckpt_cfg = _load_checkpoints(args)
+        provenance["source"] = str(args.ckpt or args.dit)
+        provenance.update(ckpt_cfg.get("provenance", {}))
+    if args.provenance:
+        provenance.update(json.loads(Path(args.provenance).read_text()))
+    if args.labels:
+        labels = args.labels.split(",")
+    else:
+        labels = ckpt_cfg.get("labels") or [f"class{i}" for i in range(dit.cfg.num_classes)]
+    out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels,
+                       {"steps": args.steps, "tau": args.tau, "cfg": args.cfg}, provenance,
+                       args.description)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

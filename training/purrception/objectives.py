@@ -1,0 +1,111 @@
+"""Training objectives: Purrception (variational flow matching), CFM and DFM baselines.
+
+All three share the linear path between noise z0 ~ N(0, I) (or the mask, for DFM) at t = 0 and the
+data z1 = codebook[codes] at t = 1.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+Z_LOSS_WEIGHT = 1e-5  # z-loss weight (paper, section 3.3)
+T_EPS = 1e-3  # t ~ U(T_EPS, 1): avoids the degenerate all-noise / all-mask point
+
+
+def _rand(shape, generator: Optional[torch.Generator], device: torch.device) -> torch.Tensor:
+    gdev = generator.device if generator is not None else device
+    return torch.rand(shape, generator=generator, device=gdev).to(device)
+
+
+def _randn(shape, generator: Optional[torch.Generator], device: torch.device) -> torch.Tensor:
+    gdev = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=gdev).to(device)
+
+
+def drop_labels(y: torch.Tensor, p: float, num_classes: int,
+                generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Replace each label by the null class (id = num_classes) with probability p."""
+    if p <= 0:
+        return y
+    drop = _rand(y.shape, generator, y.device) < p
+    return torch.where(drop, torch.full_like(y, num_classes), y)
+
+
+def z_loss(logits: torch.Tensor) -> torch.Tensor:
+    """z-loss = 1e-5 * mean(logsumexp(l)^2), logits (N, K, h, w)."""
+    return Z_LOSS_WEIGHT * torch.logsumexp(logits, dim=1).pow(2).mean()
+
+
+def sample_t(n: int, generator: Optional[torch.Generator], device: torch.device) -> torch.Tensor:
+    return T_EPS + (1 - T_EPS) * _rand((n,), generator, device)  # (N,)
+
+
+#################################################################################
+#                                  Objectives                                   #
+#################################################################################
+
+
+def purrception_loss(model: nn.Module, z1: torch.Tensor, codes: torch.Tensor, y: torch.Tensor,
+                     t: torch.Tensor, z0: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+    # z_t = t z1 + (1 - t) z0 ;  loss = CE(l(z_t, t, y), codes) + 1e-5 logsumexp(l)^2
+    tt = t.view(-1, 1, 1, 1)
+    z_t = tt * z1 + (1 - tt) * z0  # (N, C, h, w)
+    logits = model(z_t, t, y)  # (N, K, h, w)
+    ce = F.cross_entropy(logits, codes)
+    zl = z_loss(logits)
+    acc = (logits.argmax(1) == codes).float().mean()
+    return ce + zl, {"ce": ce.item(), "z_loss": zl.item(), "acc": acc.item()}
+
+
+def cfm_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
+             z0: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+    # z_t = t z1 + (1 - t) z0 ;  loss = |v(z_t, t, y) - (z1 - z0)|^2
+    tt = t.view(-1, 1, 1, 1)
+    z_t = tt * z1 + (1 - tt) * z0
+    v = model(z_t, t, y)  # (N, C, h, w)
+    mse = F.mse_loss(v, z1 - z0)
+    return mse, {"mse": mse.item()}
+
+
+def dfm_loss(model: nn.Module, codes: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
+             keep: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+    # x_t: each position keeps its code with prob t, else the mask id K ; CE on masked positions
+    mask_id = model.cfg.codebook_size
+    masked = keep >= t.view(-1, 1, 1)  # (N, h, w) masked with prob 1 - t
+    x_t = torch.where(masked, torch.full_like(codes, mask_id), codes)
+    logits = model(x_t, t, y)  # (N, K, h, w)
+    ce_all = F.cross_entropy(logits, codes, reduction="none")  # (N, h, w)
+    m = masked.float()
+    ce = (ce_all * m).sum() / m.sum().clamp_min(1.0)
+    zl = z_loss(logits)
+    return ce + zl, {"ce": ce.item(), "z_loss": zl.item(), "masked": m.mean().item()}
+
+
+def loss_fn(objective: str, model: nn.Module, z1: torch.Tensor, codes: torch.Tensor,
+            y: torch.Tensor, codebook: torch.Tensor,
+            generator: Optional[torch.Generator] = None) -> Tuple[torch.Tensor, Dict[str, float]]:
+    """One training loss. z1 = codebook[codes] as (N, C, h, w); codes (N, h, w); y (N,).
+
+    Labels are dropped to the null class with probability model.cfg.label_dropout (classifier-free
+    guidance training). `codebook` (K, C) is accepted for objectives that need it.
+    """
+    cfg = model.cfg
+    n, device = codes.shape[0], codes.device
+    y = drop_labels(y, cfg.label_dropout, cfg.num_classes, generator)
+    t = sample_t(n, generator, device)
+    if objective == "purrception":
+        z0 = _randn(z1.shape, generator, device)
+        loss, metrics = purrception_loss(model, z1, codes, y, t, z0)
+    elif objective == "cfm":
+        loss, metrics = cfm_loss(model, z1, y, t, _randn(z1.shape, generator, device))
+    elif objective == "dfm":
+        loss, metrics = dfm_loss(model, codes, y, t, _rand(codes.shape, generator, device))
+    else:
+        raise ValueError(
+            f'Unknown objective "{objective}". Should be one of: purrception, cfm, dfm.')
+    metrics["loss"] = loss.item()  # CPU-GPU sync point (as are the .item() calls above)
+    return loss, metrics

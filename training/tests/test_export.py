@@ -1,0 +1,218 @@
+import json
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from conftest import requires_ort
+from purrception import fixtures
+from purrception.export import StepGraph, validate_labels
+from purrception.ort import run_onnx
+from purrception.sample import purrception_step
+
+CONTRACT_KEYS = {"format", "name", "description", "image", "latent", "codebook_size",
+                 "num_classes", "null_class", "labels", "defaults", "graphs", "provenance"}
+
+
+def _step_feeds(n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "z": rng.standard_normal((n, 4, 8, 8)).astype(np.float32),
+        "t": np.array([0.0, 0.2, 0.5, 0.875, 0.3][:n], dtype=np.float32),
+        "y": np.array([0, 1, 2, 3, 1][:n], dtype=np.int64),
+        "cfg": np.array([0.0, 1.0, 1.3, 3.0, 0.5][:n], dtype=np.float32),
+        "tau": np.array([0.9, 0.5, 1.0, 1.7, 0.25][:n], dtype=np.float32),
+    }
+
+
+def _torch_step(dit, codebook, feeds):
+    """Reference: guidance in logit space, temperature, softmax, barycenter, entropy."""
+    z, t, y, cfg, tau = (torch.from_numpy(feeds[k]) for k in ["z", "t", "y", "cfg", "tau"])
+    with torch.no_grad():
+        l_c = dit(z, t, y)
+        l_u = dit(z, t, torch.full_like(y, dit.cfg.null_class))
+        logits = (l_u + cfg.view(-1, 1, 1, 1) * (l_c - l_u)) / tau.view(-1, 1, 1, 1)
+        logp = torch.log_softmax(logits, 1)
+        mu = torch.einsum("nkhw,kc->nchw", logp.exp(), codebook)
+        entropy = -(logp.exp() * logp).sum(1)
+    return mu.numpy(), entropy.numpy()
+
+
+def _io(path):
+    g = onnx.load(str(path)).graph
+    return [i.name for i in g.input], [o.name for o in g.output], g
+
+
+def test_graphs_follow_the_contract(exported):
+    out, _, _ = exported
+    for name, inputs, outputs in [("step.onnx", ["z", "t", "y", "cfg", "tau"], ["mu", "entropy"]),
+                                  ("decode.onnx", ["z"], ["image", "codes"])]:
+        model = onnx.load(str(out / name))
+        onnx.checker.check_model(model, full_check=True)
+        ins, outs, g = _io(out / name)
+        assert ins == inputs and outs == outputs
+        for v in list(g.input) + list(g.output):
+            assert v.type.tensor_type.shape.dim[0].dim_param, f"{name}:{v.name} batch not dynamic"
+        assert model.opset_import[0].version == 17
+    _, _, g = _io(out / "step.onnx")
+    types = {v.name: v.type.tensor_type.elem_type for v in list(g.input) + list(g.output)}
+    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "mu": 1, "entropy": 1}
+
+
+def test_hidden_state_guidance_equals_logit_guidance(tiny_models):
+    vq, dit = tiny_models
+    feeds = _step_feeds()
+    mu_ref, ent_ref = _torch_step(dit, vq.codebook, feeds)
+    with torch.no_grad():
+        mu, ent = StepGraph(dit, vq.codebook)(*(torch.from_numpy(feeds[k])
+                                               for k in ["z", "t", "y", "cfg", "tau"]))
+    assert np.abs(mu.numpy() - mu_ref).max() < 1e-5
+    assert np.abs(ent.numpy() - ent_ref).max() < 1e-4
+    with torch.no_grad():
+        same = purrception_step(dit, vq.codebook, *(torch.from_numpy(feeds[k])
+                                                    for k in ["z", "t", "y", "cfg", "tau"]))
+    assert np.abs(same.numpy() - mu_ref).max() < 1e-5
+
+
+@requires_ort
+def test_step_onnx_matches_pytorch(exported):
+    out, vq, dit = exported
+    feeds = _step_feeds()
+    res = run_onnx(out / "step.onnx", feeds)
+    mu_ref, ent_ref = _torch_step(dit, vq.codebook, feeds)
+    assert res["mu"].shape == (5, 4, 8, 8) and res["entropy"].shape == (5, 8, 8)
+    np.testing.assert_allclose(res["mu"], mu_ref, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(res["entropy"], ent_ref, atol=1e-4, rtol=0)
+    # the entropy is a real quantity here: between 0 and log K, and tau changes it
+    assert (res["entropy"] >= 0).all() and (res["entropy"] <= np.log(64) + 1e-4).all()
+    assert res["entropy"][4].mean() < res["entropy"][3].mean()  # tau 0.25 sharper than 1.7
+
+
+@requires_ort
+def test_step_onnx_rows_are_independent_of_batch_mates(exported):
+    out, _, _ = exported
+    feeds = _step_feeds()
+    full = run_onnx(out / "step.onnx", feeds)
+    one = run_onnx(out / "step.onnx", {k: v[2:3] for k, v in feeds.items()})
+    np.testing.assert_allclose(one["mu"][0], full["mu"][2], atol=1e-6, rtol=0)
+
+
+@requires_ort
+def test_cfg_zero_ignores_the_class_in_onnx(exported):
+    out, _, _ = exported
+    feeds = _step_feeds(n=2)
+    feeds["cfg"] = np.zeros(2, dtype=np.float32)
+    a = run_onnx(out / "step.onnx", feeds)
+    feeds["y"] = np.array([3, 2], dtype=np.int64)
+    b = run_onnx(out / "step.onnx", feeds)
+    np.testing.assert_array_equal(a["mu"], b["mu"])
+    feeds["cfg"] = np.ones(2, dtype=np.float32)
+    c = run_onnx(out / "step.onnx", feeds)
+    assert np.abs(c["mu"] - b["mu"]).max() > 1e-3
+
+
+@requires_ort
+def test_decode_onnx_matches_pytorch(exported):
+    out, vq, _ = exported
+    z = np.random.default_rng(1).standard_normal((3, 4, 8, 8)).astype(np.float32)
+    res = run_onnx(out / "decode.onnx", {"z": z})
+    with torch.no_grad():
+        codes = vq.quantize.nearest(torch.from_numpy(z))
+        image = vq.decode(vq.codebook[codes].permute(0, 3, 1, 2)).clamp(-1, 1)
+    np.testing.assert_array_equal(res["codes"], codes.numpy())
+    assert res["image"].shape == (3, 3, 32, 32)
+    np.testing.assert_allclose(res["image"], image.numpy(), atol=1e-4, rtol=0)
+
+
+def test_labels_are_validated():
+    assert validate_labels(["a", "b-c"], 2) == ["a", "b-c"]
+    for bad in (["a"], ["a", "a"], ["a", "b c"]):
+        with pytest.raises(ValueError):
+            validate_labels(bad, 2)
+
+
+def _check_manifest(out):
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest) == CONTRACT_KEYS
+    assert manifest["format"] == "purrception.onnx.v1"
+    assert manifest["image"] == {"height": 32, "width": 32}
+    assert manifest["latent"] == {"channels": 4, "height": 8, "width": 8}
+    assert manifest["codebook_size"] == 64
+    assert manifest["num_classes"] == 4 and manifest["null_class"] == 4
+    assert manifest["labels"] == ["cat", "dog", "fox", "owl"]
+    assert manifest["defaults"] == {"steps": 8, "tau": 0.9, "cfg": 1.3}
+    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx"}
+    assert _io(out / "step.onnx")[:2] == (["z", "t", "y", "cfg", "tau"], ["mu", "entropy"])
+    assert _io(out / "decode.onnx")[:2] == (["z"], ["image", "codes"])
+    total = sum(p.stat().st_size for p in out.iterdir())
+    assert total < 800 * 1024, total  # a few hundred KiB
+    return manifest
+
+
+def test_fixtures_command_writes_a_valid_model(tmp_path):
+    fixtures.main(["--out", str(tmp_path / "tiny")])
+    _check_manifest(tmp_path / "tiny")
+
+
+def test_committed_fixture_is_valid():
+    if not fixtures.DEFAULT_OUT.joinpath("manifest.json").exists():
+        pytest.skip("test/fixtures/tiny not generated yet (python3 -m purrception.fixtures)")
+    _check_manifest(fixtures.DEFAULT_OUT)
+
+
+@requires_ort
+def test_fixture_outputs_depend_on_class_cfg_and_t(tmp_path):
+    fixtures.main(["--out", str(tmp_path / "tiny")])
+    feeds = _step_feeds(n=4)
+    feeds["cfg"] = np.full(4, 1.3, dtype=np.float32)
+    feeds["t"] = np.full(4, 0.5, dtype=np.float32)
+    feeds["z"] = np.repeat(feeds["z"][:1], 4, axis=0)
+    res = run_onnx(tmp_path / "tiny" / "step.onnx", feeds)
+    for i in range(1, 4):  # same z and t, different class: different mu
+        assert np.abs(res["mu"][i] - res["mu"][0]).max() > 1e-2
+
+
+@requires_ort
+def test_fp16_weight_storage_is_lossless(tmp_path, tiny_models):
+    vq, dit = tiny_models  # weights rounded to fp16 values by random_models
+    from purrception.export import export_model
+
+    export_model(vq, dit, tmp_path / "m", "m", ["a", "b", "c", "d"],
+                 {"steps": 4, "tau": 1.0, "cfg": 1.0}, {}, fp16_weights=True)
+    step = onnx.load(str(tmp_path / "m" / "step.onnx"))
+    assert any(i.data_type == onnx.TensorProto.FLOAT16 for i in step.graph.initializer)
+    feeds = _step_feeds()
+    res = run_onnx(tmp_path / "m" / "step.onnx", feeds)
+    mu_ref, _ = _torch_step(dit, vq.codebook, feeds)
+    np.testing.assert_allclose(res["mu"], mu_ref, atol=1e-4, rtol=0)
+
+
+def test_export_and_sample_clis_from_part_checkpoints(tmp_path, tiny_models):
+    from purrception import sample as sample_cli
+    from purrception.checkpoint import save_parts
+    from purrception.config import to_dict
+    from purrception.export import main as export_main
+
+    vq, dit = tiny_models
+    save_parts({"model": vq.state_dict()}, {"vq": to_dict(vq.cfg)}, tmp_path / "ck" / "vq")
+    save_parts({"ema": dit.state_dict(), "model": {}}, {"dit": to_dict(dit.cfg),
+               "labels": ["cat", "dog", "fox", "owl"]}, tmp_path / "ck" / "dit")
+    export_main(["--ckpt", str(tmp_path / "ck"), "--out", str(tmp_path / "m"), "--steps", "8"])
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["labels"] == ["cat", "dog", "fox", "owl"] and manifest["name"] == "m"
+    export_main(["--random", "--preset", "fixture", "--out", str(tmp_path / "r")])
+    assert (tmp_path / "r" / "step.onnx").exists()
+    import sys
+    argv = sys.argv
+    ck = tmp_path / "ck"
+    sys.argv = ["sample", "--vq", str(ck / "vq"), "--dit", str(ck / "dit"),
+                "--steps", "2", "--per-class", "2", "--out", str(tmp_path / "grid.png"),
+                "--device", "cpu"]
+    try:
+        sample_cli.main()
+    finally:
+        sys.argv = argv
+    from PIL import Image
+
+    assert Image.open(tmp_path / "grid.png").size == (64, 128)
