@@ -259,6 +259,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--tau", type=float, default=0.9)
     ap.add_argument("--cfg", type=float, default=1.3)
     ap.add_argument("--provenance", help="JSON file merged into the manifest's provenance")
+    ap.add_argument("--fp16-weights", action="store_true",
+                    help="store fp16-representable weights as fp16 (lossless for checkpoints saved "
+                         "as fp16 parts; halves the files)")
     args = ap.parse_args(argv)
 
     provenance: Dict[str, Any] = {}
@@ -280,7 +283,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         labels = ckpt_cfg.get("labels") or [f"class{i}" for i in range(dit.cfg.num_classes)]
     out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels,
                        {"steps": args.steps, "tau": args.tau, "cfg": args.cfg}, provenance,
-                       args.description)
+                       args.description, fp16_weights=args.fp16_weights)
     print(f"wrote {out}")
 
 
