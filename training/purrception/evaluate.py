@@ -1,0 +1,518 @@
+"""Evaluate generated images with a small CNN classifier trained here on the dataset's real images.
+
+Metrics (no network here, so no Inception weights: FD-clf is NOT Inception FID and its numbers are
+not comparable with published FIDs; it ranks models and settings trained on the same data):
+  (a) acc     class accuracy of the classifier on generated images (is the class recognisable?)
+  (b) fd_clf  Frechet distance between Gaussians fitted to the classifier's penultimate features
+              of the generated images and of held-out real images ("val" stream)
+  (c) ceiling the same two metrics for other held-out real images ("test" stream) vs real.
+
+    python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
+        --vq runs/vq --dit runs/dit --tau 0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5 --cfg 0,1,1.3,2,3 \
+        --n 2000 --out runs/eval          (trains the classifier first when runs/clf is empty)
+    python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
+        --images generated/ --out runs/eval-http     (PNG folder: generated/<label>/*.png)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import trainutil as tu
+from .checkpoint import load_parts, save_parts, select
+from .data import ImageFolder, make_generator, open_source
+
+FD_NOTE = ("FD-clf = Frechet distance in the penultimate feature space of a small CNN classifier "
+           "trained on this dataset's real images. It is NOT Inception FID (no Inception weights "
+           "can be downloaded here); compare FD-clf values only with each other.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Classifier
+# ------------------------------------------------------------------------------------------------
+
+class SmallCNN(nn.Module):
+    """4 stride-2 stages (width, 2w, 4w, 8w) of conv-GN-SiLU pairs, global average pool -> features
+    (8w) -> linear. GroupNorm, not BatchNorm: an image's features do not depend on its batch."""
+
+    def __init__(self, num_classes: int, width: int = 32):
+        super().__init__()
+        self.arch = {"num_classes": num_classes, "width": width}
+
+        def block(cin: int, cout: int, stride: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.GroupNorm(8, cout),
+                                 nn.SiLU())
+
+        w = width
+        chans = [w, 2 * w, 4 * w, 8 * w]
+        layers: List[nn.Module] = [block(3, w, 1)]
+        cin = w
+        for c in chans:
+            layers += [block(cin, c, 2), block(c, c, 1)]
+            cin = c
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = cin
+        self.fc = nn.Linear(cin, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x).mean(dim=(2, 3))  # (N, 8w), the penultimate features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.features(x))  # (N, num_classes)
+
+
+def train_classifier(source, iters: int, batch: int = 256, lr: float = 2e-3, width: int = 32,
+                     max_seconds: Optional[float] = None, seed: int = 0, device: Any = "cpu",
+                     log_every: int = 100) -> Tuple[SmallCNN, Dict[str, Any]]:
+    """AdamW with a cosine schedule on the source's training stream (augmented on the fly)."""
+    device = torch.device(device)
+    torch.manual_seed(seed)
+    clf = SmallCNN(source.num_classes, width).to(device).train()
+    opt = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=0.05)
+    g = make_generator(device, seed, "classifier")
+    box = tu.TimeBox(iters, max_seconds)
+    step, t0 = 0, time.time()
+    while not box.done(step):
+        tu.set_lr(opt, tu.lr_at(lr, step, 50, box.progress(step), cosine=True, final_frac=0.02))
+        x, y = source.sample(batch, g)
+        with tu.autocast(device):
+            logits = clf(x)
+        loss = F.cross_entropy(logits.float(), y, label_smoothing=0.05)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % log_every == 0:
+            acc = float((logits.argmax(1) == y).float().mean())
+            print(f"[clf] step={step} loss={float(loss):.4f} train_acc={acc:.3f} "
+                  f"elapsed={time.time() - t0:.1f}s", flush=True)
+    clf.eval()
+    # Round to fp16 now: the features used below are those of the weights the parts will hold.
+    with torch.no_grad():
+        for p in clf.parameters():
+            p.copy_(p.half().float())
+    return clf, {"steps": step, "seconds": round(time.time() - t0, 1), "batch": batch}
+
+
+def save_classifier(clf: SmallCNN, out_dir: str, labels: Sequence[str],
+                    metrics: Dict[str, Any]) -> None:
+    config = {"kind": "classifier", "arch": clf.arch, "labels": list(labels), "metrics": metrics,
+              "image_size": int(metrics.get("image_size", 64)), "note": FD_NOTE}
+    save_parts({"model": tu.clean_state_dict(clf)}, config, out_dir)
+
+
+def load_classifier(ckpt_dir: str, device: Any = "cpu") -> Tuple[SmallCNN, Dict[str, Any]]:
+    state, config = load_parts(ckpt_dir)
+    clf = SmallCNN(**config["arch"])
+    clf.load_state_dict(select(state, "model"))
+    return clf.to(device).eval(), config
+
+
+# ------------------------------------------------------------------------------------------------
+# Metrics
+# ------------------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def features_and_logits(clf: SmallCNN, images: torch.Tensor, batch: int = 500
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate features (float64, CPU) and logits (float32, CPU) of images in [-1,1]."""
+    dev = next(clf.parameters()).device
+    feats, logits = [], []
+    for x in images.split(batch):
+        f = clf.features(x.to(dev).float())  # fp32: FD is sensitive to feature rounding
+        feats.append(f.double().cpu())
+        logits.append(clf.fc(f).float().cpu())
+    return torch.cat(feats), torch.cat(logits)
+
+
+def class_accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    return float((logits.argmax(1) == y.to(logits.device)).float().mean())
+
+
+def gaussian_stats(feats: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    f = feats.double()
+    mu = f.mean(0)
+    fc = f - mu
+    return mu, fc.t() @ fc / max(1, f.shape[0] - 1)
+
+
+def _sqrtm_psd(a: torch.Tensor) -> torch.Tensor:
+    w, v = torch.linalg.eigh((a + a.t()) / 2)
+    return (v * w.clamp_min(0).sqrt()) @ v.t()
+
+
+def frechet_distance(mu1: torch.Tensor, s1: torch.Tensor, mu2: torch.Tensor,
+                     s2: torch.Tensor) -> float:
+    """|mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2)).
+
+    tr((S1 S2)^(1/2)) = tr((S1^(1/2) S2 S1^(1/2))^(1/2)), a symmetric PSD matrix: eigh in float64,
+    no scipy needed and no complex parts to discard.
+    """
+    mu1, s1, mu2, s2 = (t.double().cpu() for t in (mu1, s1, mu2, s2))
+    r1 = _sqrtm_psd(s1)
+    m = r1 @ s2 @ r1
+    tr_sqrt = torch.linalg.eigvalsh((m + m.t()) / 2).clamp_min(0).sqrt().sum()
+    d = mu1 - mu2
+    return float(d @ d + torch.trace(s1) + torch.trace(s2) - 2 * tr_sqrt)
+
+
+def fd_between(f1: torch.Tensor, f2: torch.Tensor) -> float:
+    return frechet_distance(*gaussian_stats(f1), *gaussian_stats(f2))
+
+
+# ------------------------------------------------------------------------------------------------
+# Evaluator: reference statistics once, then metrics for any set of images or any model
+# ------------------------------------------------------------------------------------------------
+
+class Evaluator:
+    def __init__(self, clf: SmallCNN, source, n_ref: int = 2000, seed: int = 0, batch: int = 500):
+        self.clf, self.source, self.batch, self.seed = clf, source, batch, seed
+        self.labels = list(source.labels)
+        self.num_classes = len(self.labels)
+        self.device = next(clf.parameters()).device
+        x_ref, _ = source.render("val", n_ref, seed)
+        f_ref, _ = features_and_logits(clf, x_ref, batch)
+        self.n_ref = n_ref
+        self.ref_stats = gaussian_stats(f_ref)
+
+    @staticmethod
+    def from_paths(classifier_dir: str, data_root: str, device: Any, n_ref: int = 2000,
+                   seed: int = 0) -> "Evaluator":
+        clf, config = load_classifier(classifier_dir, device)
+        source = open_source(data_root, _image_size(config, data_root), device=device)
+        return Evaluator(clf, source, n_ref=n_ref, seed=seed)
+
+    def metrics(self, images: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
+        f, logits = features_and_logits(self.clf, images, self.batch)
+        return {"acc": class_accuracy(logits, y),
+                "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats), "n": len(y)}
+
+    def ceiling(self, n: int) -> Dict[str, Any]:
+        """Held-out real ("test" stream) vs the real reference: the best a generator can score."""
+        x, y = self.source.render("test", n, self.seed)
+        return self.metrics(x, y)
+
+    @torch.no_grad()
+    def generate(self, dit, vq, codebook: torch.Tensor, n: int, steps: int, cfg: float, tau: float,
+                 seed: int = 0, batch: int = 1000) -> Tuple[torch.Tensor, torch.Tensor]:
+        """n class-balanced samples (labels arange(n) % C), z0 from a seeded generator."""
+        from .sample import decode_latents, sample
+
+        dev = self.device
+        g = make_generator(dev, seed, "eval-z0")
+        y_all = torch.arange(n, device=dev) % self.num_classes
+        lat = dit.cfg.latent_size
+        out = []
+        for y in y_all.split(batch):
+            z0 = torch.randn(len(y), dit.cfg.latent_channels, lat, lat, generator=g, device=dev)
+            with tu.autocast(dev):
+                z = sample(dit, codebook, y, steps, cfg, tau, z0, objective=dit.cfg.objective,
+                           generator=g)
+            out.append(decode_latents(vq, z.float()).float())
+        return torch.cat(out), y_all
+
+    def eval_model(self, dit, vq, codebook, n: int, steps: int, cfg: float, tau: float,
+                   seed: int = 0, batch: int = 1000) -> Dict[str, Any]:
+        t0 = time.time()
+        was = dit.training
+        dit.eval()
+        x, y = self.generate(dit, vq, codebook, n, steps, cfg, tau, seed, batch)
+        dit.train(was)
+        rec = self.metrics(x, y)
+        rec.update({"tau": tau, "cfg": cfg, "steps": steps, "seconds": round(time.time() - t0, 2)})
+        return rec
+
+
+def _image_size(config: Dict[str, Any], data_root: str) -> int:
+    return int(config.get("image_size") or config.get("arch", {}).get("image_size") or 64)
+
+
+def _floats(s: str) -> List[float]:
+    return [float(v) for v in s.split(",") if v.strip()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Plots: matplotlib when installed, else PIL (Debian's python3 here has no matplotlib)
+# ------------------------------------------------------------------------------------------------
+
+COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75)]
+
+
+def plot_panels(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
+    """panels: [{"title", "xlabel", "ylabel", "series": [{"name", "x", "y"}], "hlines": [{"name",
+    "y"}]}] -> one PNG with the panels side by side."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return _plot_pil(panels, path, title)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        for i, s in enumerate(p["series"]):
+            ax.plot(s["x"], s["y"], "o-", label=s["name"], color=np.array(COLOURS[i % 6]) / 255)
+        for h in p.get("hlines", []):
+            ax.axhline(h["y"], ls="--", color="gray", label=h["name"])
+        ax.set_title(p["title"], fontsize=9)
+        ax.set_xlabel(p["xlabel"])
+        ax.set_ylabel(p["ylabel"])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _plot_pil(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
+    from PIL import Image, ImageDraw
+
+    W, H, L, R, T, B = 420, 320, 60, 15, 40, 45
+    img = Image.new("RGB", (W * len(panels), H + (18 if title else 0)), "white")
+    d = ImageDraw.Draw(img)
+    y_off = 18 if title else 0
+    if title:
+        d.text((8, 3), title, fill="black")
+    for pi, p in enumerate(panels):
+        x0 = pi * W
+        xs = [v for s in p["series"] for v in s["x"]] or [0, 1]
+        ys = [v for s in p["series"] for v in s["y"] if v is not None and math.isfinite(v)]
+        ys += [h["y"] for h in p.get("hlines", [])]
+        ys = ys or [0, 1]
+        xmin, xmax = min(xs), max(xs)
+        ymin, ymax = min(ys), max(ys)
+        if xmax == xmin:
+            xmax = xmin + 1
+        pad = (ymax - ymin) * 0.08 or 0.5
+        ymin, ymax = ymin - pad, ymax + pad
+
+        def px(x: float, y: float) -> Tuple[float, float]:
+            return (x0 + L + (x - xmin) / (xmax - xmin) * (W - L - R),
+                    y_off + T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B))
+
+        d.rectangle([x0 + L, y_off + T, x0 + W - R, y_off + H - B], outline="black")
+        d.text((x0 + L, y_off + 4), p["title"][:60], fill="black")
+        d.text((x0 + (W + L) // 2 - 20, y_off + H - 16), p["xlabel"], fill="black")
+        d.text((x0 + 4, y_off + T - 14), p["ylabel"], fill="black")
+        for k in range(5):  # ticks
+            xv = xmin + (xmax - xmin) * k / 4
+            yv = ymin + (ymax - ymin) * k / 4
+            X, _ = px(xv, ymin)
+            _, Y = px(xmin, yv)
+            d.line([X, y_off + H - B, X, y_off + H - B + 4], fill="black")
+            d.text((X - 10, y_off + H - B + 6), f"{xv:.3g}", fill="black")
+            d.line([x0 + L - 4, Y, x0 + L, Y], fill="black")
+            d.text((x0 + 4, Y - 6), f"{yv:.3g}", fill="black")
+        for h in p.get("hlines", []):
+            _, Y = px(xmin, h["y"])
+            for X in range(int(x0 + L), int(x0 + W - R), 8):
+                d.line([X, Y, X + 4, Y], fill=(128, 128, 128))
+            d.text((x0 + W - R - 110, Y - 12), h["name"][:18], fill=(100, 100, 100))
+        for i, s in enumerate(p["series"]):
+            col = COLOURS[i % len(COLOURS)]
+            pts = [px(x, y) for x, y in zip(s["x"], s["y"]) if y is not None and math.isfinite(y)]
+            if len(pts) > 1:
+                d.line(pts, fill=col, width=2)
+            for X, Y in pts:
+                d.ellipse([X - 3, Y - 3, X + 3, Y + 3], fill=col)
+            d.text((x0 + L + 6, y_off + T + 4 + 12 * i), s["name"], fill=col)
+    img.save(path)
+    return path
+
+
+def plot_sweeps(results: Dict[str, Any], path: str) -> str:
+    ceil = results.get("ceiling") or {}
+    panels = []
+    for key, name in (("tau_sweep", "tau"), ("cfg_sweep", "cfg")):
+        pts = results.get(key) or []
+        if not pts:
+            continue
+        fixed = "cfg" if name == "tau" else "tau"
+        sub = f"{fixed}={pts[0][fixed]}, steps={pts[0]['steps']}, n={pts[0]['n']}"
+        x = [p[name] for p in pts]
+        panels.append({"title": f"FD-clf vs {name} ({sub})", "xlabel": name, "ylabel": "FD-clf",
+                       "series": [{"name": "generated", "x": x, "y": [p["fd_clf"] for p in pts]}],
+                       "hlines": [{"name": "real (ceiling)", "y": ceil["fd_clf"]}] if ceil else []})
+        panels.append({"title": f"class accuracy vs {name} ({sub})", "xlabel": name,
+                       "ylabel": "acc",
+                       "series": [{"name": "generated", "x": x, "y": [p["acc"] for p in pts]}],
+                       "hlines": [{"name": "real (ceiling)", "y": ceil["acc"]}] if ceil else []})
+    return plot_panels(panels, path, title="FD-clf is NOT Inception FID (classifier features)")
+
+
+def plot_convergence(runs: Dict[str, List[Dict[str, Any]]], path: str,
+                     ceiling: Optional[Dict[str, Any]] = None) -> str:
+    """runs: objective -> eval records with "step", "fd_clf", "acc"."""
+    panels = []
+    for metric, label in (("fd_clf", "FD-clf (lower is better)"), ("acc", "class accuracy")):
+        panels.append({"title": f"{label} vs iterations", "xlabel": "iteration", "ylabel": metric,
+                       "series": [{"name": obj, "x": [r["step"] for r in recs],
+                                   "y": [r[metric] for r in recs]} for obj, recs in runs.items()],
+                       "hlines": [{"name": "real (ceiling)", "y": ceiling[metric]}]
+                       if ceiling else []})
+    return plot_panels(panels, path, title="Convergence: same backbone, data, batch, iterations")
+
+
+# ------------------------------------------------------------------------------------------------
+# Sweeps
+# ------------------------------------------------------------------------------------------------
+
+def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[float],
+               cfgs: Sequence[float], default_tau: float, default_cfg: float, n: int, steps: int,
+               seed: int = 0, batch: int = 1000, grid_png: Optional[str] = None,
+               on_point=None, deadline: Optional[float] = None) -> Dict[str, Any]:
+    """tau sweep at cfg = default_cfg, cfg sweep at tau = default_tau; `on_point(results)` after
+    each point (the pipeline writes results as they come). Points that would end after `deadline`
+    (time.time() seconds, judged by the slowest point so far) are listed under "skipped"."""
+    results: Dict[str, Any] = {"note": FD_NOTE, "n": n, "steps": steps,
+                               "default": {"tau": default_tau, "cfg": default_cfg, "steps": steps},
+                               "ceiling": ev.ceiling(n), "tau_sweep": [], "cfg_sweep": []}
+    print(f"[eval] ceiling (held-out real vs real, n={n}): {results['ceiling']}", flush=True)
+    slowest = 0.0
+    for key, values in (("tau_sweep", taus), ("cfg_sweep", cfgs)):
+        for v in values:
+            tau, cfg = (v, default_cfg) if key == "tau_sweep" else (default_tau, v)
+            if deadline is not None and time.time() + slowest > deadline:
+                results.setdefault("skipped", []).append({"sweep": key, "tau": tau, "cfg": cfg})
+                print(f"[eval] {key} tau={tau} cfg={cfg}: skipped (time box)", flush=True)
+                continue
+            rec = ev.eval_model(dit, vq, codebook, n, steps, cfg, tau, seed, batch)
+            slowest = max(slowest, rec["seconds"])
+            results[key].append(rec)
+            print(f"[eval] {key} tau={tau} cfg={cfg}: acc={rec['acc']:.3f} "
+                  f"fd_clf={rec['fd_clf']:.3f} ({rec['seconds']}s)", flush=True)
+            if on_point:
+                on_point(results)
+    if grid_png and (deadline is None or time.time() + slowest / 4 < deadline):
+        x, y = ev.generate(dit, vq, codebook, 8 * ev.num_classes, steps, default_cfg, default_tau,
+                           seed, batch)
+        save_class_grid(x, y, ev.num_classes, grid_png)
+    return results
+
+
+def save_class_grid(x: torch.Tensor, y: torch.Tensor, num_classes: int, path: str,
+                    per_class: int = 8) -> None:
+    """One row per class, `per_class` images each."""
+    from .sample import save_grid
+
+    rows = []
+    for c in range(num_classes):
+        idx = (y.cpu() == c).nonzero().flatten()[:per_class]
+        row = x[idx.to(x.device)]
+        if len(row) < per_class:
+            row = torch.cat([row, -torch.ones(per_class - len(row), *x.shape[1:], device=x.device)])
+        rows.append(row)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    save_grid(torch.cat(rows).cpu(), path, nrow=per_class)
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI
+# ------------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="dataset root (emoji zoo or class folders)")
+    ap.add_argument("--classifier", required=True, help="classifier parts dir (trained if absent)")
+    ap.add_argument("--image-size", type=int, default=64)
+    ap.add_argument("--clf-iters", type=int, default=1500)
+    ap.add_argument("--clf-batch", type=int, default=256)
+    ap.add_argument("--clf-width", type=int, default=32)
+    ap.add_argument("--clf-max-seconds", type=float, default=None)
+    ap.add_argument("--retrain", action="store_true", help="train the classifier even if present")
+    ap.add_argument("--dit", default=None, help="DiT checkpoint dir (samples with its EMA weights)")
+    ap.add_argument("--which", default="ema", choices=["ema", "model"])
+    ap.add_argument("--vq", default=None, help="VQ checkpoint dir (decoder)")
+    ap.add_argument("--images", default=None, help="folder of generated PNGs: <label>/*.png")
+    ap.add_argument("--tau", default="0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5")
+    ap.add_argument("--cfg", default="0,1,1.3,2,3")
+    ap.add_argument("--default-tau", type=float, default=0.9)
+    ap.add_argument("--default-cfg", type=float, default=1.3)
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--n", type=int, default=2000, help="generated images per point")
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="time box of the whole run; sweep points past it are skipped")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--out", required=True, help="output directory (results.json, plot.png, ...)")
+    return ap
+
+
+def get_classifier(args: argparse.Namespace, device) -> Tuple[SmallCNN, Any, Dict[str, Any]]:
+    source = open_source(args.data, args.image_size, device=device)
+    if args.retrain or not os.path.exists(os.path.join(args.classifier, "index.json")):
+        clf, info = train_classifier(source, args.clf_iters, args.clf_batch, width=args.clf_width,
+                                     max_seconds=args.clf_max_seconds, seed=args.seed,
+                                     device=device)
+        x, y = source.render("test", min(2000, max(200, args.n)), args.seed)
+        _, logits = features_and_logits(clf, x)
+        info["heldout_real_acc"] = class_accuracy(logits, y)
+        info["image_size"] = args.image_size
+        print(f"[clf] trained: {info}", flush=True)
+        save_classifier(clf, args.classifier, source.labels, info)
+    else:
+        clf, config = load_classifier(args.classifier, device)
+        info = config.get("metrics", {})
+    return clf, source, info
+
+
+def run(args: argparse.Namespace) -> Dict[str, Any]:
+    t0 = time.time()
+    deadline = t0 + args.max_seconds if args.max_seconds else None
+    tu.setup_precision()
+    device = tu.pick_device(args.device)
+    os.makedirs(args.out, exist_ok=True)
+    print(f"[eval] NOTE: {FD_NOTE}", flush=True)
+    clf, source, clf_info = get_classifier(args, device)
+    results: Dict[str, Any] = {"note": FD_NOTE, "classifier": clf_info}
+    out_json = os.path.join(args.out, "results.json")
+
+    def write(r: Dict[str, Any]) -> None:
+        results.update(r)
+        with open(out_json, "w") as f:
+            json.dump(results, f, indent=1)
+
+    ev = Evaluator(clf, source, n_ref=args.n, seed=args.seed)
+    if args.images:
+        ds = ImageFolder(args.images, args.image_size, classes=source.labels)
+        x, y = ds.load_all()
+        rec = ev.metrics(x, y)
+        write({"images": args.images, "folder": rec, "ceiling": ev.ceiling(len(y))})
+        print(f"[eval] folder {args.images}: {rec}; ceiling {results['ceiling']}", flush=True)
+    if args.dit:
+        dit, dcfg = tu.load_dit(args.dit, args.which, device)
+        vq, _ = tu.load_vq(args.vq, device)
+        codebook = vq.codebook.detach().float()
+        write({"dit": {"dir": args.dit, "which": args.which, "step": dcfg.get("step"),
+                       "objective": dit.cfg.objective}})
+        sweeps = run_sweeps(ev, dit, vq, codebook, _floats(args.tau), _floats(args.cfg),
+                            args.default_tau, args.default_cfg, args.n, args.steps, args.seed,
+                            args.batch, grid_png=os.path.join(args.out, "samples.png"),
+                            on_point=write, deadline=deadline)
+        write(sweeps)
+        plot_sweeps(results, os.path.join(args.out, "sweeps.png"))
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
+    return run(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Shared plumbing of the trainers: device and precision setup, distributed init, EMA, time boxes,
+JSON-lines logs and loading trained parts back into modules.
+
+Runs unchanged on PyTorch 1.13 CPU and PyTorch 2.x CUDA: bf16 autocast on CUDA only, TF32 matmuls
+allowed, `torch.compile` only under torch >= 2 and only when asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import time
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+import torch
+import torch.nn as nn
+
+from .checkpoint import load_parts, select
+from .config import DiTConfig, VQConfig, from_dict
+
+TORCH2 = int(torch.__version__.split(".")[0]) >= 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Device, precision, compile
+# ------------------------------------------------------------------------------------------------
+
+def pick_device(name: Optional[str] = None) -> torch.device:
+    if name and name != "auto":
+        return torch.device(name)
+    if "LOCAL_RANK" in os.environ and torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def setup_precision() -> None:
+    """TF32 for the fp32 matmuls/convs that stay outside autocast (e.g. the VQ's code search)."""
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+
+
+def autocast(device: torch.device, enabled: bool = True):
+    """bf16 autocast on CUDA; a no-op elsewhere (CPU bf16 is slow on the test machines)."""
+    if enabled and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def maybe_compile(module: nn.Module, enabled: bool) -> nn.Module:
+    if enabled and TORCH2 and hasattr(torch, "compile"):
+        return torch.compile(module)
+    if enabled:
+        print("[compile] torch.compile needs torch >= 2; running eagerly", flush=True)
+    return module
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    """The plain module under DistributedDataParallel and/or torch.compile wrappers."""
+    while True:
+        if hasattr(module, "module") and isinstance(module.module, nn.Module):
+            module = module.module
+        elif hasattr(module, "_orig_mod"):
+            module = module._orig_mod
+        else:
+            return module
+
+
+def clean_state_dict(module: nn.Module) -> Dict[str, torch.Tensor]:
+    return {k: v.detach() for k, v in unwrap(module).state_dict().items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# Distributed (torchrun): initialised only when WORLD_SIZE > 1
+# ------------------------------------------------------------------------------------------------
+
+class Dist:
+    def __init__(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.enabled = self.world > 1
+        if self.enabled:
+            import torch.distributed as dist
+
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+            if torch.cuda.is_available():
+                torch.cuda.set_device(self.local_rank)
+            dist.init_process_group(backend=backend)
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def any_true(self, flag: bool, device: torch.device) -> bool:
+        """True on every rank if any rank says so (used to stop all ranks at the same step)."""
+        if not self.enabled:
+            return flag
+        import torch.distributed as dist
+
+        t = torch.tensor([1.0 if flag else 0.0], device=device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item() > 0)
+
+    def barrier(self) -> None:
+        if self.enabled:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.enabled:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+# ------------------------------------------------------------------------------------------------
+# EMA
+# ------------------------------------------------------------------------------------------------
+
+def ema_decay(decay: float, step: int) -> float:
+    """Warm-up for short runs: min(decay, (1+step)/(10+step)); early EMA follows the model."""
+    return min(decay, (1.0 + step) / (10.0 + step))
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model, over parameters; buffers are copied."""
+    ema_p = [p for p in ema.parameters()]
+    model_p = [p.detach() for p in model.parameters()]
+    if hasattr(torch, "_foreach_lerp_"):
+        torch._foreach_lerp_(ema_p, model_p, 1.0 - decay)  # one fused kernel per dtype group
+    else:
+        for e, m in zip(ema_p, model_p):
+            e.mul_(decay).add_(m, alpha=1.0 - decay)
+    for e, m in zip(ema.buffers(), model.buffers()):
+        e.copy_(m)
+
+
+# ------------------------------------------------------------------------------------------------
+# Time box, logs
+# ------------------------------------------------------------------------------------------------
+
+class TimeBox:
+    """Stops a loop at `iters` steps of this session or after `max_seconds` of wall time."""
+
+    def __init__(self, iters: Optional[int], max_seconds: Optional[float]):
+        self.iters, self.max_seconds = iters, max_seconds
+        self.t0 = time.time()
+
+    @property
+    def elapsed(self) -> float:
+        return time.time() - self.t0
+
+    def progress(self, local_step: int) -> float:
+        """Fraction of the box used, by whichever limit is nearer."""
+        p = 0.0
+        if self.iters:
+            p = max(p, local_step / self.iters)
+        if self.max_seconds:
+            p = max(p, self.elapsed / self.max_seconds)
+        return min(1.0, p)
+
+    def done(self, local_step: int) -> bool:
+        if self.iters is not None and local_step >= self.iters:
+            return True
+        return self.max_seconds is not None and self.elapsed >= self.max_seconds
+
+
+class JsonLog:
+    """Append-only JSON lines (one record per log step); also echoes a short line to stdout."""
+
+    def __init__(self, path: Optional[str], enabled: bool = True):
+        self.path = path if enabled else None
+        if self.path:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+
+    def write(self, record: Dict[str, Any], prefix: str = "") -> None:
+        if self.path:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        if prefix:
+            print(prefix + " " + " ".join(_fmt(k, v) for k, v in record.items()), flush=True)
+
+
+def _fmt(k: str, v: Any) -> str:
+    if isinstance(v, float):
+        return f"{k}={v:.4g}"
+    return f"{k}={v}"
+
+
+def lr_at(base_lr: float, local_step: int, warmup: int, progress: float = 0.0,
+          cosine: bool = False, final_frac: float = 0.1) -> float:
+    """Linear warm-up over `warmup` steps of this session, then constant or a cosine decay to
+    `final_frac * base_lr` over the time box's progress."""
+    w = min(1.0, (local_step + 1) / max(1, warmup))
+    if not cosine:
+        return base_lr * w
+    c = final_frac + (1 - final_frac) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return base_lr * w * c
+
+
+def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    for g in opt.param_groups:
+        g["lr"] = lr
+
+
+def psnr(x: torch.Tensor, ref: torch.Tensor) -> float:
+    """PSNR in dB of images in [-1,1] (peak 1 on the [0,1] scale)."""
+    mse = (((x.float() - ref.float()) / 2) ** 2).mean().clamp_min(1e-10)
+    return float(-10 * torch.log10(mse))
+
+
+def usage_stats(counts: torch.Tensor) -> Tuple[float, float]:
+    """(fraction of codes used, perplexity = exp(entropy of the usage distribution))."""
+    counts = counts.float()
+    total = counts.sum().clamp_min(1)
+    p = counts / total
+    nz = p[p > 0]
+    return float((counts > 0).float().mean()), float(torch.exp(-(nz * nz.log()).sum()))
+
+
+def count_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading trained parts back
+# ------------------------------------------------------------------------------------------------
+
+def load_vq(ckpt_dir: str, device: Any = "cpu"):
+    """A VQModel (eval mode) and its config dict from a train_vq checkpoint directory."""
+    from .models.vq import VQModel
+
+    state, config = load_parts(ckpt_dir)
+    cfg = from_dict(VQConfig, config["vq"])
+    vq = VQModel(cfg)
+    vq.load_state_dict(select(state, "model"))
+    return vq.to(device).eval(), config
+
+
+def load_dit(ckpt_dir: str, which: str = "ema", device: Any = "cpu"):
+    """A DiT (eval mode) from a train_dit checkpoint: `which` = "ema" (served) or "model" (raw)."""
+    from .models.dit import DiT
+
+    state, config = load_parts(ckpt_dir)
+    cfg = from_dict(DiTConfig, config["dit"])
+    dit = DiT(cfg)
+    other = "model" if which == "ema" else "ema"
+    dit.load_state_dict(select(state, which, other))
+    return dit.to(device).eval(), config
+
+
+def parse_overrides(items: Optional[Iterable[str]]) -> Dict[str, Any]:
+    """["depth=4,hidden=192", "mlp_ratio=2.0"] -> {"depth": 4, "hidden": 192, "mlp_ratio": 2.0}."""
+    out: Dict[str, Any] = {}
+    for item in items or []:
+        for kv in item.split(","):
+            if not kv.strip():
+                continue
+            k, _, v = kv.partition("=")
+            try:
+                out[k.strip()] = json.loads(v)
+            except json.JSONDecodeError:
+                out[k.strip()] = v
+    return out

@@ -1,0 +1,176 @@
+"""Trainers: a few iterations, checkpoints as parts, resume (step continues, weights round-trip),
+EMA warm-up, the --eval-every hook."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import torch
+
+from purrception import train_dit, train_vq
+from purrception import trainutil as tu
+from purrception.checkpoint import load_parts
+from purrception.data import EmojiZoo, build_latent_bank, make_synthetic_zoo
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def zoo_root(tmp_path_factory):
+    return make_synthetic_zoo(str(tmp_path_factory.mktemp("zoo")),
+                              labels=("cat", "dog", "fox", "owl"))
+
+
+@pytest.fixture(scope="module")
+def vq_dir(zoo_root, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("vq") / "vq")
+    train_vq.main(["--preset", "fixture", "--data", zoo_root, "--out", out, "--iters", "3",
+                   "--batch", "4", "--log-every", "1", "--restart-every", "2", "--eval-n", "8",
+                   "--device", "cpu"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def bank_path(vq_dir, zoo_root, tmp_path_factory):
+    vq, _ = tu.load_vq(vq_dir)
+    bank = build_latent_bank(vq, EmojiZoo(zoo_root, image_size=32), n=64, batch=32)
+    path = str(tmp_path_factory.mktemp("bank") / "bank.pt")
+    bank.save(path)
+    return path
+
+
+def _same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_vq_trains_and_resumes(vq_dir, zoo_root):
+    state, config = load_parts(vq_dir)
+    assert config["kind"] == "vq" and config["step"] == 3 and config["vq"]["image_size"] == 32
+    assert config["labels"] == ["cat", "dog", "fox", "owl"]
+    assert 0 < config["metrics"]["val_codes_used"] <= 1 and config["metrics"]["val_psnr"] > 0
+    assert all(p.startswith("part-") or p == "index.json" for p in os.listdir(vq_dir))
+    # resume with 0 iterations: the weights go through load -> save unchanged, the step stays
+    out = train_vq.main(["--preset", "fixture", "--data", zoo_root, "--out", vq_dir, "--iters", "0",
+                         "--eval-n", "0", "--device", "cpu"])
+    assert out["step"] == 3
+    state2, _ = load_parts(vq_dir)
+    _same_state(state["model"], state2["model"])
+    vq, _ = tu.load_vq(vq_dir)
+    _same_state(state["model"], vq.state_dict())
+    # resume with 2 more: the step counter continues
+    out = train_vq.main(["--preset", "fixture", "--data", zoo_root, "--out", vq_dir, "--iters", "2",
+                         "--batch", "4", "--eval-n", "0", "--device", "cpu"])
+    assert out["step"] == 5 and load_parts(vq_dir)[1]["step"] == 5
+
+
+def test_dit_trains_and_resumes(bank_path, tmp_path):
+    out = str(tmp_path / "dit")
+    args = ["--preset", "fixture", "--bank", bank_path, "--out", out, "--batch", "8",
+            "--log-every", "1", "--warmup", "1", "--lr", "1e-3", "--device", "cpu"]
+    s = train_dit.main(args + ["--iters", "3"])
+    assert s["step"] == 3
+    state, config = load_parts(out)
+    assert config["kind"] == "dit" and config["step"] == 3 and config["objective"] == "purrception"
+    assert config["dit"]["num_classes"] == 4  # from the bank's labels, not the preset
+    assert config["labels"] == ["cat", "dog", "fox", "owl"] and config["vq"]["codebook_size"] == 64
+    assert set(state) == {"ema", "model"}
+    # EMA lags the raw weights (warm-up decay 0.1, 0.18, 0.25 over the 3 steps)
+    w = "final_layer.linear.weight"
+    assert not torch.equal(state["ema"][w], state["model"][w])
+    dit, _ = tu.load_dit(out, "ema")
+    _same_state(state["ema"], dit.state_dict())
+    s = train_dit.main(args + ["--iters", "0"])
+    state2, config2 = load_parts(out)
+    assert config2["step"] == 3
+    _same_state(state["ema"], state2["ema"])
+    _same_state(state["model"], state2["model"])
+    s = train_dit.main(args + ["--iters", "2"])
+    assert s["step"] == 5 and load_parts(out)[1]["step"] == 5
+    assert len(load_parts(out)[1]["history"]) == 5
+
+
+@pytest.mark.parametrize("objective", ["cfm", "dfm"])
+def test_dit_baselines_with_eval_hook(objective, bank_path, vq_dir, zoo_root, tmp_path):
+    from purrception.evaluate import save_classifier, train_classifier
+
+    clf_dir = str(tmp_path / "clf")
+    zoo = EmojiZoo(zoo_root, image_size=32)
+    clf, info = train_classifier(zoo, iters=2, batch=8, width=8)
+    save_classifier(clf, clf_dir, zoo.labels, {**info, "image_size": 32})
+    s = train_dit.main(["--preset", "fixture", "--override", "depth=1", "--objective", objective,
+                        "--bank", bank_path, "--out", str(tmp_path / objective), "--batch", "8",
+                        "--iters", "4", "--eval-every", "2", "--eval-classifier", clf_dir,
+                        "--vq", vq_dir, "--data", zoo_root, "--eval-n", "8", "--eval-steps", "2",
+                        "--device", "cpu"])
+    assert [e["step"] for e in s["evals"]] == [2, 4]
+    assert all(0 <= e["acc"] <= 1 and e["fd_clf"] >= 0 for e in s["evals"])
+    _, config = load_parts(str(tmp_path / objective))
+    assert config["dit"]["objective"] == objective and config["dit"]["depth"] == 1
+    assert len(config["evals"]) == 2
+
+
+def test_ema_warmup_and_update():
+    assert tu.ema_decay(0.9999, 0) == pytest.approx(0.1)
+    assert tu.ema_decay(0.9999, 10) == pytest.approx(11 / 20)
+    assert tu.ema_decay(0.9999, 10**6) == 0.9999
+    assert tu.ema_decay(0.5, 100) == 0.5
+    ema, model = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    e0 = [p.detach().clone() for p in ema.parameters()]
+    tu.ema_update(ema, model, 0.75)
+    for e, before, m in zip(ema.parameters(), e0, model.parameters()):
+        assert torch.allclose(e, 0.75 * before + 0.25 * m)
+
+
+def test_time_box_and_lr():
+    box = tu.TimeBox(iters=10, max_seconds=None)
+    assert not box.done(9) and box.done(10) and box.progress(5) == 0.5
+    assert tu.TimeBox(None, 0.0).done(0)
+    assert tu.lr_at(1e-4, 0, 10) == pytest.approx(1e-5)
+    assert tu.lr_at(1e-4, 50, 10) == pytest.approx(1e-4)
+    assert tu.lr_at(1.0, 100, 1, progress=1.0, cosine=True, final_frac=0.1) == pytest.approx(0.1)
+    assert tu.parse_overrides(["depth=4,hidden=192", "objective=cfm"]) == {
+        "depth": 4, "hidden": 192, "objective": "cfm"}
+
+
+def test_pipeline_smoke(tmp_path):
+    """Every stage of the GPU pipeline for a few iterations (synthetic zoo, fixture preset)."""
+    from purrception import pipeline
+
+    out = tmp_path / "out"
+    summary = pipeline.main(["--out", str(out), "--work", str(tmp_path / "work"), "--smoke",
+                             "--data", str(tmp_path / "absent"), "--device", "cpu",
+                             "--set", "eval_n=16", "--set", "conv_iters=4",
+                             "--set", "conv_eval_every=2", "--set", "conv_eval_n=8"])
+    assert {k: v["status"] for k, v in summary["stages"].items()} == {
+        "vq": "ok", "bank": "ok", "dit": "ok", "eval": "ok", "conv": "ok"}
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == ["dit/index.json", "dit/part-00000.bin", "results.tar.gz", "vq/index.json",
+                     "vq/part-00000.bin"]
+    import tarfile
+
+    names = tarfile.open(out / "results.tar.gz").getnames()
+    for f in ("report/eval/results.json", "report/eval/sweeps.png", "report/conv/results.json",
+              "report/conv/convergence.png", "report/summary.json", "report/classifier/index.json"):
+        assert f in names
+    conv = json.load(open(tmp_path / "work" / "report" / "conv" / "results.json"))
+    steps = {k: v["steps"] for k, v in conv["runs"].items()}
+    assert steps == {"purrception": 4, "cfm": 4, "dfm": 4}
+
+
+def test_dit_refuses_a_bank_of_another_codebook(bank_path, tmp_path):
+    from purrception.data import LatentBank
+
+    out = str(tmp_path / "dit")
+    args = ["--preset", "fixture", "--out", out, "--batch", "4", "--device", "cpu"]
+    train_dit.main(args + ["--bank", bank_path, "--iters", "1"])
+    bank = LatentBank.load(bank_path)
+    bank.codebook = bank.codebook + 1.0
+    bank.meta["codebook_sha1"] = "0" * 16
+    other = str(tmp_path / "other.pt")
+    bank.save(other)
+    with pytest.raises(ValueError, match="another codebook"):
+        train_dit.main(args + ["--bank", other, "--iters", "1"])
