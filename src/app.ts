@@ -5,18 +5,27 @@ import Fastify, {
   type FastifySchemaValidationError,
   type FastifyServerOptions,
 } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { EngineClient, type Engine } from './engine/client.js';
-import { NotReadyError, ShuttingDownError } from './errors.js';
+import { NotReadyError, RateLimitedError, ShuttingDownError } from './errors.js';
+import { KeyRing, requireApiKey } from './http/auth.js';
 import type { ServiceContext, ServiceState } from './http/context.js';
+import { clientErrorResponse, errorBody, isHidden, statusOf } from './http/error-response.js';
 import { ImageCache } from './http/image-cache.js';
 import { ServiceMetrics } from './http/metrics.js';
 import { generateRoutes } from './http/routes/generate.js';
-import { statusRoutes } from './http/routes/status.js';
-import { ErrorResponse } from './http/schemas.js';
+import { healthRoutes, statusRoutes } from './http/routes/status.js';
+import { streamRoutes } from './http/routes/stream.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
 import { loadModelSpec } from './model/manifest.js';
+
+/** The playground: static HTML, JS and CSS. */
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 export interface AppOptions {
   config: Config;
@@ -36,7 +45,11 @@ declare module 'fastify' {
 const VERSION = '0.1.0';
 
 function describeValidation(errors: FastifySchemaValidationError[], dataVar: string): string {
-  const error = errors.find((e) => e.keyword !== 'anyOf') ?? errors[0];
+  // Of a union's branches, the one that got furthest names the problem best: the deepest error
+  // (body/tau/start over body/tau), and a broken constraint over a branch of the wrong type.
+  const candidates = errors.filter((e) => e.keyword !== 'anyOf');
+  const deepest = candidates.filter((e) => e.instancePath.length === Math.max(...candidates.map((c) => c.instancePath.length)));
+  const error = deepest.find((e) => e.keyword !== 'type') ?? deepest[0] ?? errors[0];
   if (!error) return `${dataVar} is invalid`;
   const where = `${dataVar}${error.instancePath}`;
   if (error.keyword === 'additionalProperties') {
@@ -44,6 +57,9 @@ function describeValidation(errors: FastifySchemaValidationError[], dataVar: str
   }
   if (error.instancePath === '/class' && (error.keyword === 'type' || error.keyword === 'anyOf')) {
     return `${where} must be a class id (integer) or a class label (string)`;
+  }
+  if (error.keyword === 'enum') {
+    return `${where} must be one of: ${(error.params['allowedValues'] as unknown[]).join(', ')}`;
   }
   return `${where} ${error.message ?? 'is invalid'}`;
 }
@@ -57,6 +73,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidation(errors, dataVar)),
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      // A reset or already-closed socket has nobody to answer.
+      if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+      socket.end(clientErrorResponse(err.code));
+    },
   });
 
   let engine: Engine | undefined;
@@ -122,15 +143,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.validation ? 400 : (error.statusCode ?? 500);
+    const status = statusOf(error);
     if (status === 499) return; // the client went away: nobody is there to answer
     if (status === 503) reply.header('Retry-After', '1');
-    if (status >= 500 && status !== 503) {
-      request.log.error({ err: error }, 'request failed');
-      return reply.code(status).send({ statusCode: status, code: error.code ?? 'INTERNAL', error: 'Internal Server Error', message: 'The server failed to generate this image; the error is logged' });
-    }
-    const code = error.validation ? 'INVALID_REQUEST' : (error.code ?? 'BAD_REQUEST');
-    return reply.code(status).send({ statusCode: status, code, error: httpReason(status), message: error.message });
+    if (status === 401) reply.header('WWW-Authenticate', 'Bearer');
+    if (isHidden(status)) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send(errorBody(error));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
@@ -142,16 +160,41 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       openapi: '3.0.3',
       info: { title: 'Purrception image generation', description: 'Class-conditional image generation with Purrception (variational flow matching over VQ latents) models.', version: VERSION },
       tags: [{ name: 'generate' }, { name: 'models' }, { name: 'status' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Only when the server sets API_KEYS; /health and /ready never need it' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.addSchema(ErrorResponse);
-  statusRoutes(app, context);
-  generateRoutes(app, context);
-  return app;
-}
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-function httpReason(status: number): string {
-  const reasons: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-  return reasons[status] ?? 'Error';
+  // Open to everyone: liveness and readiness (probes carry no keys), the playground's static files
+  // (no data, no compute) and the API docs.
+  healthRoutes(app, context);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false, schemaHide: true, cacheControl: false });
+
+  // Behind the API key (when API_KEYS is set) and the per-key rate limit (when RATE_LIMIT is set):
+  // an encapsulated scope, so what is protected is decided by where a route is registered.
+  const keys = new KeyRing(config.apiKeys);
+  await app.register(async (api) => {
+    api.addHook('onRequest', requireApiKey(keys));
+    // In the document whether or not this server has keys: {} says the key is optional.
+    api.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ bearerAuth: [] }, {}] };
+    });
+    if (config.rateLimit > 0) {
+      await api.register(rateLimit, {
+        max: config.rateLimit,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.apiKeyId ?? request.ip,
+        errorResponseBuilder: (_request, limit) => new RateLimitedError(limit.max, limit.after),
+      });
+    }
+    statusRoutes(api, context);
+    generateRoutes(api, context);
+    streamRoutes(api, context);
+  });
+  return app;
 }

@@ -26,6 +26,12 @@ export interface Config {
   /** Largest accepted request body. */
   bodyLimit: number;
   logLevel: string;
+  /** Bearer tokens accepted on every route but /health and /ready; empty: no authentication. */
+  apiKeys: string[];
+  /** Requests per minute per API key (per client address without keys); 0: no limit. */
+  rateLimit: number;
+  /** A generation running longer is cancelled and answered 504; 0: no timeout. */
+  requestTimeoutMs: number;
 }
 
 export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../models/emoji-zoo-64', import.meta.url));
@@ -41,6 +47,9 @@ export const DEFAULTS: Config = {
   threads: Math.max(1, availableParallelism()),
   bodyLimit: 16 * 1024,
   logLevel: 'info',
+  apiKeys: [],
+  rateLimit: 0,
+  requestTimeoutMs: 0,
 };
 
 const FLAGS = {
@@ -54,6 +63,9 @@ const FLAGS = {
   threads: 'THREADS',
   'body-limit': 'BODY_LIMIT',
   'log-level': 'LOG_LEVEL',
+  'api-keys': 'API_KEYS',
+  'rate-limit': 'RATE_LIMIT',
+  'request-timeout-ms': 'REQUEST_TIMEOUT_MS',
 } as const;
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -75,6 +87,16 @@ export function parseProviders(raw: string): Provider[] {
     }
   }
   return [...new Set(names)] as Provider[];
+}
+
+/** Comma-separated bearer tokens; blanks around commas are ignored, short tokens are refused. */
+export function parseApiKeys(raw: string): string[] {
+  const keys = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const key of keys) {
+    if (key.length < 16) throw new ConfigError('API_KEYS entries must be at least 16 characters long (a guessable key is no key)');
+    if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError('API_KEYS entries must be printable ASCII without spaces');
+  }
+  return [...new Set(keys)];
 }
 
 /** Environment first, flags override it: `--max-batch 8` beats `MAX_BATCH=4`. */
@@ -112,5 +134,8 @@ export function loadConfig(
       if (!levels.includes(s)) throw new ConfigError(`${n} must be one of: ${levels.join(', ')}`);
       return s;
     }),
+    apiKeys: pick('api-keys', DEFAULTS.apiKeys, (_n, s) => parseApiKeys(s)),
+    rateLimit: pick('rate-limit', DEFAULTS.rateLimit, (n, s) => integer(n, s, 0, 1_000_000)),
+    requestTimeoutMs: pick('request-timeout-ms', DEFAULTS.requestTimeoutMs, (n, s) => integer(n, s, 0, 24 * 3600 * 1000)),
   };
 }

@@ -16,6 +16,18 @@ export const GenerationFailedError = createError<[string]>(
   500,
 );
 export const RequestCancelledError = createError('REQUEST_CANCELLED', 'The client went away', 499);
+export const RequestTimeoutError = createError<[number]>(
+  'REQUEST_TIMEOUT',
+  'The request took longer than %d ms (REQUEST_TIMEOUT_MS); its generation was cancelled',
+  504,
+);
+export const InvalidOptionError = createError<[string]>('INVALID_OPTION', '%s', 400);
+export const UnauthorizedError = createError<[string]>('UNAUTHORIZED', '%s', 401);
+export const RateLimitedError = createError<[number, string]>(
+  'RATE_LIMITED',
+  'Rate limit of %d requests per minute exceeded for this key; retry in %s',
+  429,
+);
 
 /** A model directory that does not honour the `purrception.onnx.v1` contract. */
 export class ModelError extends Error {

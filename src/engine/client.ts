@@ -1,15 +1,21 @@
 // The HTTP thread's side of the engine: starts the worker, numbers requests, bounds the queue,
-// forwards cancellations and turns worker messages into settled promises and metric observations.
+// forwards cancellations and turns worker messages into settled promises, progress callbacks and
+// metric observations. Submissions made in the same tick travel in one message, so the samples of one
+// request (n images) enter the same iteration and batch together.
 import { Worker } from 'node:worker_threads';
 import { GenerationFailedError, QueueFullError, RequestCancelledError, ShuttingDownError } from '../errors.js';
-import type { FromWorker, LoadedProviders, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
+import type { FromWorker, LoadedProviders, ProgressEvent, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
 
 /** What the HTTP layer needs from an engine; tests may pass another implementation. */
 export interface Engine {
   readonly providers: LoadedProviders | undefined;
-  /** Requests admitted but not finished (waiting for a slot or sampling). */
+  /** Samples admitted but not finished (waiting for a slot or sampling). */
   readonly pending: number;
-  generate(request: SampleRequest, signal?: AbortSignal): Promise<SampleResult>;
+  /**
+   * One sample. Aborting the signal cancels it (with the signal's reason when that is an Error).
+   * onProgress hears the events the request asked for (progress, previewEvery).
+   */
+  generate(request: SampleRequest, signal?: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<SampleResult>;
   close(): Promise<void>;
 }
 
@@ -26,7 +32,14 @@ export interface EngineClientOptions extends WorkerOptions {
 interface Pending {
   resolve: (result: SampleResult) => void;
   reject: (error: Error) => void;
+  onProgress: ((event: ProgressEvent) => void) | undefined;
   cleanup: () => void;
+}
+
+/** Why a signal was aborted: its reason when that is one of our errors, a cancellation otherwise. */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : new RequestCancelledError();
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -37,6 +50,8 @@ export class EngineClient implements Engine {
   private readonly inflight = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  /** Messages of this tick, in order; flushed in a microtask so submissions can be merged. */
+  private outbox: ToWorker[] = [];
   private exited: Promise<void>;
 
   private constructor(private readonly options: EngineClientOptions) {
@@ -56,20 +71,20 @@ export class EngineClient implements Engine {
     return this.inflight.size;
   }
 
-  generate(request: SampleRequest, signal?: AbortSignal): Promise<SampleResult> {
+  generate(request: SampleRequest, signal?: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<SampleResult> {
     if (this.closed) return Promise.reject(new ShuttingDownError());
     const capacity = this.options.maxBatch + this.options.queueLimit;
     if (this.inflight.size >= capacity) return Promise.reject(new QueueFullError(this.inflight.size - this.options.maxBatch));
-    if (signal?.aborted) return Promise.reject(new RequestCancelledError());
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
     return new Promise<SampleResult>((resolve, reject) => {
       const onAbort = (): void => {
         this.send({ type: 'cancel', id });
-        this.settle(id)?.reject(new RequestCancelledError());
+        this.settle(id)?.reject(abortError(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.inflight.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) });
-      this.send({ type: 'submit', id, request });
+      this.inflight.set(id, { resolve, reject, onProgress, cleanup: () => signal?.removeEventListener('abort', onAbort) });
+      this.send({ type: 'submit', samples: [{ id, request }] });
     });
   }
 
@@ -113,6 +128,9 @@ export class EngineClient implements Engine {
       case 'failed':
         this.settle(message.id)?.reject(new GenerationFailedError(message.message));
         break;
+      case 'progress':
+        this.inflight.get(message.id)?.onProgress?.(message.event);
+        break;
       case 'iteration':
         this.options.observer?.iteration(message.batchSize, message.seconds, message.live, message.waiting);
         break;
@@ -140,6 +158,15 @@ export class EngineClient implements Engine {
   }
 
   private send(message: ToWorker): void {
-    this.worker.postMessage(message);
+    const last = this.outbox.at(-1);
+    if (message.type === 'submit' && last?.type === 'submit') last.samples.push(...message.samples);
+    else this.outbox.push(message);
+    if (last === undefined) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const messages = this.outbox;
+    this.outbox = [];
+    for (const message of messages) this.worker.postMessage(message);
   }
 }

@@ -1,9 +1,38 @@
 // The sampler of DESIGN.md as pure functions on Float32Array. The step graph computes mu (guidance,
-// temperature and barycenter fused); the Euler update and the time grid live here.
+// temperature and barycenter fused); the time grid, the temperature schedule and the Euler and Heun
+// updates live here.
+//
+//   v(z, t) = (mu(z, t) - z) / (1 - t)          the velocity of the flow towards the barycenter
+//   Euler:  z <- z + h v(z, t)                   h = 1/T, t = s/T, s = 0..T-1
+//   Heun:   z' = z + h v(z, t);  z <- z + (h/2) (v(z, t) + v(z', t + h))   (not at the last step, where
+//           t + h = 1 and v is undefined: the last step is an Euler step, which lands exactly on mu)
 
-/** Time of Euler step s out of T: t = s / T, s = 0..T-1. */
+export const SAMPLERS = ['euler', 'heun'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** Softmax temperature: constant, or varying linearly in t from `start` (t = 0) to `end` (t = 1). */
+export type TauSchedule = number | { start: number; end: number };
+
+/** Time of step s out of T: t = s / T, s = 0..T-1. */
 export function timeAt(step: number, steps: number): number {
   return step / steps;
+}
+
+/** tau(t) = start + (end - start) t; a number is constant in t. */
+export function tauAt(tau: TauSchedule, t: number): number {
+  return typeof tau === 'number' ? tau : tau.start + (tau.end - tau.start) * t;
+}
+
+/** Model evaluations a sample needs: Euler T, Heun 2T - 1 (its last step is an Euler step). */
+export function evaluationsFor(sampler: SamplerName, steps: number): number {
+  return sampler === 'heun' ? 2 * steps - 1 : steps;
+}
+
+/** v = (mu - z) / (1 - t), written into `out`. */
+export function velocity(out: Float32Array, z: Float32Array, mu: Float32Array, t: number): Float32Array {
+  const inverse = 1 / (1 - t);
+  for (let i = 0; i < z.length; i++) out[i] = (mu[i]! - z[i]!) * inverse;
+  return out;
 }
 
 /**
@@ -13,6 +42,26 @@ export function timeAt(step: number, steps: number): number {
 export function eulerUpdate(z: Float32Array, mu: Float32Array, t: number, steps: number): void {
   const scale = 1 / steps / (1 - t);
   for (let i = 0; i < z.length; i++) z[i] = z[i]! + scale * (mu[i]! - z[i]!);
+}
+
+/** Heun's predictor: z' = z + h v1, into `out` (z itself is kept for the corrector). */
+export function heunPredict(out: Float32Array, z: Float32Array, v1: Float32Array, steps: number): Float32Array {
+  const h = 1 / steps;
+  for (let i = 0; i < z.length; i++) out[i] = z[i]! + h * v1[i]!;
+  return out;
+}
+
+/**
+ * Heun's corrector in place: v2 = (mu2 - z') / (1 - (t + h)),  z <- z + (h/2) (v1 + v2), where mu2 is
+ * the posterior mean at the predicted point z' and time t + h (< 1: never called at the last step).
+ */
+export function heunCorrect(z: Float32Array, v1: Float32Array, zPredicted: Float32Array, mu2: Float32Array, t: number, steps: number): void {
+  const h = 1 / steps;
+  const inverse = 1 / (1 - (t + h));
+  for (let i = 0; i < z.length; i++) {
+    const v2 = (mu2[i]! - zPredicted[i]!) * inverse;
+    z[i] = z[i]! + (h / 2) * (v1[i]! + v2);
+  }
 }
 
 /** Mean of a slice, for the per-position entropy of pi. */

@@ -1,9 +1,11 @@
 // Continuous (iteration-level) batching: admit -> step -> retire.
 // One iteration runs the step graph once over up to maxBatch live samples, each at its own t, class,
-// cfg and tau; samples join and leave at iteration boundaries; finished samples decode together.
+// cfg, tau(t) and sampler phase; samples join and leave at iteration boundaries; finished samples and
+// due previews decode together in one decode run. A row's inputs depend on its own sample only, so a
+// sample's bytes do not depend on its batch-mates.
 import { GaussianRng } from './rng.js';
-import { eulerUpdate, mean, timeAt, toRgbBytes } from './sampler.js';
-import type { SampleRequest, SampleResult } from './protocol.js';
+import { eulerUpdate, heunCorrect, heunPredict, mean, tauAt, timeAt, toRgbBytes, velocity, type SamplerName } from './sampler.js';
+import type { EntropyMaps, ProgressEvent, SampleRequest, SampleResult } from './protocol.js';
 
 export interface Shape {
   latent: { channels: number; height: number; width: number };
@@ -29,16 +31,31 @@ export interface ModelRunner {
 export interface SchedulerEvents {
   iteration(batchSize: number, seconds: number, live: number, waiting: number): void;
   decoded(batchSize: number, seconds: number): void;
+  /** Only for samples that asked for progress or previews. */
+  progress?(id: number, event: ProgressEvent): void;
   done(id: number, result: SampleResult): void;
   failed(id: number, error: Error): void;
+}
+
+/** Heun's state between its two evaluations of one step. */
+interface HeunPending {
+  v1: Float32Array; // v(z, t)
+  zPredicted: Float32Array; // z' = z + h v1, evaluated next at t + h
 }
 
 interface Sample {
   id: number;
   request: SampleRequest;
+  sampler: SamplerName;
   z: Float32Array;
+  /** Steps done, 0..T. */
   step: number;
+  /** Set between Heun's predictor and corrector evaluations. */
+  heun: HeunPending | undefined;
   entropySum: number;
+  /** Per-position entropy summed over the grid times (only when uncertainty was asked for). */
+  entropyMapSum: Float64Array | undefined;
+  entropyAtStep: Float32Array | undefined;
   submittedAt: number;
   admittedAt: number;
 }
@@ -81,7 +98,22 @@ export class Scheduler {
   submit(id: number, request: SampleRequest): void {
     const z = new GaussianRng(request.seed).fillGaussian(new Float32Array(this.latentSize)); // z_0 ~ N(0, I)
     const now = performance.now();
-    this.waiting.push({ id, request, z, step: 0, entropySum: 0, submittedAt: now, admittedAt: now });
+    // Samples that must leave the batch before this one can join (0: it joins at the next iteration).
+    const position = Math.max(0, this.waiting.length + 1 - (this.maxBatch - this.live.length));
+    this.waiting.push({
+      id,
+      request,
+      sampler: request.sampler ?? 'euler',
+      z,
+      step: 0,
+      heun: undefined,
+      entropySum: 0,
+      entropyMapSum: request.uncertainty ? new Float64Array(this.positions) : undefined,
+      entropyAtStep: undefined,
+      submittedAt: now,
+      admittedAt: now,
+    });
+    if (request.progress) this.events.progress?.(id, { kind: 'queued', position });
   }
 
   /** Removes a sample wherever it is; it will not consume another iteration. */
@@ -102,25 +134,55 @@ export class Scheduler {
     const batch = this.live.slice();
     if (batch.length === 0) return;
     const started = performance.now();
-    let output: { mu: Float32Array; entropy: Float32Array };
-    try {
-      output = await this.runner.step(this.fill(batch));
-    } catch (err) {
-      this.fail(batch, err as Error);
-      return;
-    }
+    const output = await this.runStep(batch);
+    if (!output) return;
     const finished: Sample[] = [];
+    const previews: { sample: Sample; mu: Float32Array }[] = [];
     batch.forEach((sample, row) => {
-      const { steps } = sample.request;
       const mu = output.mu.subarray(row * this.latentSize, (row + 1) * this.latentSize);
-      eulerUpdate(sample.z, mu, timeAt(sample.step, steps), steps);
-      sample.entropySum += mean(output.entropy.subarray(row * this.positions, (row + 1) * this.positions));
-      sample.step += 1;
+      const entropy = output.entropy.subarray(row * this.positions, (row + 1) * this.positions);
+      if (!this.advance(sample, mu, entropy)) return; // Heun's predictor: the step is half done
+      const { steps, previewEvery, progress } = sample.request;
+      if (progress) this.events.progress?.(sample.id, { kind: 'step', step: sample.step, steps });
       if (sample.step === steps) finished.push(sample);
+      else if (previewEvery && sample.step % previewEvery === 0) previews.push({ sample, mu: mu.slice() });
     });
     this.retire(finished);
     this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length);
-    if (finished.length > 0) await this.decode(finished);
+    if (finished.length > 0 || previews.length > 0) await this.decode(finished, previews);
+  }
+
+  /**
+   * Applies one model evaluation to a sample; true when it completed a step.
+   *  Euler, and Heun's last step:  z <- z + h v(z, t)
+   *  Heun's predictor:             keep v1 = v(z, t) and z' = z + h v1; the corrector runs next iteration
+   *  Heun's corrector:             z <- z + (h/2) (v1 + v(z', t + h))
+   */
+  private advance(sample: Sample, mu: Float32Array, entropy: Float32Array): boolean {
+    const { steps } = sample.request;
+    const t = timeAt(sample.step, steps);
+    if (sample.heun) {
+      heunCorrect(sample.z, sample.heun.v1, sample.heun.zPredicted, mu, t, steps);
+      sample.heun = undefined;
+      sample.step += 1;
+      return true;
+    }
+    this.recordEntropy(sample, entropy); // at the grid time t = s/T, the same points for both samplers
+    if (sample.sampler === 'heun' && sample.step < steps - 1) {
+      const v1 = velocity(new Float32Array(this.latentSize), sample.z, mu, t);
+      sample.heun = { v1, zPredicted: heunPredict(new Float32Array(this.latentSize), sample.z, v1, steps) };
+      return false;
+    }
+    eulerUpdate(sample.z, mu, t, steps);
+    sample.step += 1;
+    return true;
+  }
+
+  private recordEntropy(sample: Sample, entropy: Float32Array): void {
+    sample.entropySum += mean(entropy);
+    if (!sample.entropyMapSum) return;
+    for (let p = 0; p < this.positions; p++) sample.entropyMapSum[p]! += entropy[p]!;
+    if (sample.step === sample.request.uncertaintyStep) sample.entropyAtStep = entropy.slice();
   }
 
   private admit(): void {
@@ -132,15 +194,19 @@ export class Scheduler {
     }
   }
 
+  /** Each row's inputs: its own z (or Heun's z'), its own t and tau(t), class and cfg. */
   private fill(batch: Sample[]): StepBatch {
     const n = batch.length;
     const { z, t, y, cfg, tau } = this.buffers;
     batch.forEach((sample, row) => {
-      z.set(sample.z, row * this.latentSize);
-      t[row] = timeAt(sample.step, sample.request.steps);
-      y[row] = BigInt(sample.request.classId);
-      cfg[row] = sample.request.cfg;
-      tau[row] = sample.request.tau;
+      const { request } = sample;
+      const correcting = sample.heun !== undefined;
+      const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps);
+      z.set(sample.heun?.zPredicted ?? sample.z, row * this.latentSize);
+      t[row] = time;
+      y[row] = BigInt(request.classId);
+      cfg[row] = request.cfg;
+      tau[row] = tauAt(request.tau, time);
     });
     return {
       size: n,
@@ -156,36 +222,89 @@ export class Scheduler {
     for (const sample of samples) this.live.splice(this.live.indexOf(sample), 1);
   }
 
+  /**
+   * Runs the step graph over the batch. If the batched run throws, each row runs alone so that only
+   * the samples whose own inputs fail are failed (rows are independent, so the others' bytes are
+   * unchanged); the failed ones are removed from `batch`.
+   */
+  private async runStep(batch: Sample[]): Promise<{ mu: Float32Array; entropy: Float32Array } | undefined> {
+    try {
+      return await this.runner.step(this.fill(batch));
+    } catch (err) {
+      if (batch.length === 1) {
+        this.fail(batch, err as Error);
+        return undefined;
+      }
+    }
+    const rows: { sample: Sample; mu: Float32Array; entropy: Float32Array }[] = [];
+    for (const sample of batch) {
+      try {
+        const { mu, entropy } = await this.runner.step(this.fill([sample]));
+        rows.push({ sample, mu: mu.slice(), entropy: entropy.slice() });
+      } catch (err) {
+        this.fail([sample], err as Error);
+      }
+    }
+    batch.splice(0, batch.length, ...rows.map((r) => r.sample));
+    if (rows.length === 0) return undefined;
+    const mu = new Float32Array(rows.length * this.latentSize);
+    const entropy = new Float32Array(rows.length * this.positions);
+    rows.forEach((r, i) => {
+      mu.set(r.mu, i * this.latentSize);
+      entropy.set(r.entropy, i * this.positions);
+    });
+    return { mu, entropy };
+  }
+
   private fail(samples: Sample[], error: Error): void {
     this.retire(samples);
     for (const sample of samples) this.events.failed(sample.id, error);
   }
 
-  private async decode(samples: Sample[]): Promise<void> {
+  /** One decode run: the final z of finished samples, then the current mu of samples due a preview. */
+  private async decode(finished: Sample[], previews: { sample: Sample; mu: Float32Array }[]): Promise<void> {
     const started = performance.now();
-    const z = new Float32Array(samples.length * this.latentSize);
-    samples.forEach((sample, row) => z.set(sample.z, row * this.latentSize));
+    const rows = finished.length + previews.length;
+    const z = new Float32Array(rows * this.latentSize);
+    finished.forEach((sample, row) => z.set(sample.z, row * this.latentSize));
+    previews.forEach(({ mu }, i) => z.set(mu, (finished.length + i) * this.latentSize));
     let image: Float32Array;
     try {
-      ({ image } = await this.runner.decode(z, samples.length));
+      ({ image } = await this.runner.decode(z, rows));
     } catch (err) {
-      for (const sample of samples) this.events.failed(sample.id, err as Error);
-      return;
+      for (const sample of finished) this.events.failed(sample.id, err as Error);
+      return; // previews are best effort; the samples fail at their own final decode if it persists
     }
     const done = performance.now();
-    this.events.decoded(samples.length, (done - started) / 1000);
+    this.events.decoded(rows, (done - started) / 1000);
     const { height, width } = this.shape.image;
     const imageSize = 3 * height * width;
-    samples.forEach((sample, row) => {
-      const pixels = toRgbBytes(image.subarray(row * imageSize, (row + 1) * imageSize), height, width);
+    const pixelsOf = (row: number): Uint8Array => toRgbBytes(image.subarray(row * imageSize, (row + 1) * imageSize), height, width);
+    finished.forEach((sample, row) => {
+      const { steps } = sample.request;
       this.events.done(sample.id, {
-        pixels,
+        pixels: pixelsOf(row),
         width,
         height,
-        meanEntropy: sample.entropySum / sample.request.steps,
+        meanEntropy: sample.entropySum / steps,
+        ...(sample.entropyMapSum ? { entropy: this.entropyMaps(sample) } : {}),
         queueMs: sample.admittedAt - sample.submittedAt,
         computeMs: done - sample.admittedAt,
       });
     });
+    previews.forEach(({ sample }, i) => {
+      // A sample cancelled while this decode ran has nobody left to tell.
+      if (!this.live.includes(sample)) return;
+      const { step, request } = sample;
+      this.events.progress?.(sample.id, { kind: 'preview', step, steps: request.steps, pixels: pixelsOf(finished.length + i), width, height });
+    });
+  }
+
+  private entropyMaps(sample: Sample): EntropyMaps {
+    const { height, width } = this.shape.latent;
+    const { steps, uncertaintyStep } = sample.request;
+    const meanMap = Float32Array.from(sample.entropyMapSum!, (sum) => sum / steps);
+    const atStep = sample.entropyAtStep && uncertaintyStep !== undefined ? { step: uncertaintyStep, map: sample.entropyAtStep } : undefined;
+    return { height, width, mean: meanMap, ...(atStep ? { atStep } : {}) };
   }
 }

@@ -11,12 +11,14 @@ const port = parentPort!;
 const options = workerData as WorkerOptions;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-async function warmUp(model: OrtModel, scheduler: Scheduler): Promise<number> {
-  // One full sample at every batch size the first requests will see would be slow; one step and one
-  // decode make the runtime allocate and specialise its kernels before /ready says yes.
+async function warmUp(scheduler: Scheduler, numClasses: number): Promise<number> {
+  // One step and one decode make the runtime allocate and specialise its kernels before /ready says
+  // yes. The first and the last class (and, inside the graph, the null class) also prove that the
+  // step graph embeds every class the manifest promises: a mismatch fails start-up, not a request.
   const started = performance.now();
   scheduler.submit(-1, { classId: 0, tau: 1, cfg: 1, steps: 1, seed: 0 });
-  await scheduler.iterate();
+  scheduler.submit(-2, { classId: numClasses - 1, tau: 1, cfg: 1, steps: 1, seed: 1 });
+  while (scheduler.hasWork) await scheduler.iterate(); // MAX_BATCH may be 1
   return performance.now() - started;
 }
 
@@ -34,15 +36,20 @@ async function main(): Promise<void> {
     decoded: (batchSize, seconds) => {
       if (!warming) send({ type: 'decode', batchSize, seconds });
     },
+    progress: (id, event) => {
+      if (id >= 0) send({ type: 'progress', id, event }, event.kind === 'preview' ? [event.pixels.buffer as ArrayBuffer] : []);
+    },
     done: (id, result) => {
-      if (id >= 0) send({ type: 'done', id, result }, [result.pixels.buffer as ArrayBuffer]);
+      if (id < 0) return;
+      const transfer = [result.pixels.buffer, result.entropy?.mean.buffer, result.entropy?.atStep?.map.buffer];
+      send({ type: 'done', id, result }, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     },
     failed: (id, error) => {
       if (id >= 0) send({ type: 'failed', id, message: error.message });
       else throw error;
     },
   });
-  const warmupMs = await warmUp(model, scheduler);
+  const warmupMs = await warmUp(scheduler, spec.manifest.num_classes);
   warming = false;
 
   let running = false;
@@ -65,7 +72,7 @@ async function main(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'submit':
-        scheduler.submit(message.id, message.request);
+        for (const { id, request } of message.samples) scheduler.submit(id, request);
         void drain();
         break;
       case 'cancel':

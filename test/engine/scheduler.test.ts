@@ -8,9 +8,11 @@ const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { he
 class FakeModel implements ModelRunner {
   batches: number[] = [];
   failNext = false;
+  /** Any batch holding this class throws, as a graph would for inputs it cannot handle. */
+  poisonClass = -1;
   async step(batch: StepBatch) {
     this.batches.push(batch.size);
-    if (this.failNext) {
+    if (this.failNext || batch.y.includes(BigInt(this.poisonClass))) {
       this.failNext = false;
       throw new Error('boom');
     }
@@ -111,6 +113,22 @@ t.test('a failing step fails that batch only; the scheduler keeps serving', asyn
   h.scheduler.submit(2, request(0, 3, 2));
   await h.run();
   t.ok(h.done.has(2));
+});
+
+t.test('a row that makes the batched run throw fails alone; its batch-mates finish with their own bytes', async (t) => {
+  const alone = harness(1);
+  alone.scheduler.submit(1, request(1, 4, 1));
+  await alone.run();
+  const h = harness(4);
+  h.model.poisonClass = 7;
+  h.scheduler.submit(1, request(1, 4, 1));
+  h.scheduler.submit(2, request(7, 4, 2));
+  h.scheduler.submit(3, request(2, 4, 3));
+  await h.run();
+  t.same([...h.failed.keys()], [2]);
+  t.same([...h.done.keys()].sort(), [1, 3]);
+  t.same(Array.from(h.done.get(1)!.pixels), Array.from(alone.done.get(1)!.pixels));
+  t.same(h.model.batches, [3, 1, 1, 1, 2, 2, 2], 'the failed run is retried row by row once, then the two go on together');
 });
 
 t.test('invalid maxBatch is rejected at construction', async (t) => {

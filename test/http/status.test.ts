@@ -78,7 +78,11 @@ t.test('the committed openapi/openapi.json matches the routes (run `npm run open
   const current = await renderOpenApi();
   t.equal(current, committed);
   const doc = JSON.parse(current);
-  t.same(Object.keys(doc.paths['/generate'].post.responses['200'].content), ['image/png']);
+  t.same(Object.keys(doc.paths['/generate'].post.responses['200'].content), ['image/png', 'image/webp', 'image/jpeg', 'application/json']);
+  t.match(doc.paths['/generate/stream'].post.responses['200'].content, { 'text/event-stream': {} });
+  t.same(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', description: 'Only when the server sets API_KEYS; /health and /ready never need it' });
+  t.same(doc.paths['/generate'].post.security, [{ bearerAuth: [] }, {}]);
+  t.notOk(doc.paths['/health'].get.security, '/health stays open');
   t.match(doc.paths['/generate'].post.responses['200'].content['image/png'].schema, { type: 'string', format: 'binary' });
   t.match(doc.paths['/generate'].post.requestBody.content['application/json'].schema, { required: ['class'], additionalProperties: false });
 });

@@ -1,11 +1,10 @@
-// GET /health, /ready, /models and /metrics.
+// GET /health and /ready (always open), /models and /metrics (behind the API key when keys are set).
 import type { FastifyInstance } from 'fastify';
+import { LIMITS } from '../../limits.js';
 import { ModelInfo, Status } from '../schemas.js';
 import type { ServiceContext } from '../context.js';
 
-export function statusRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { manifest, metrics } = context;
-
+export function healthRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.get('/health', { schema: { summary: 'The process is alive', tags: ['status'], response: { 200: Status } } }, async () => ({
     status: 'ok',
   }));
@@ -24,14 +23,25 @@ export function statusRoutes(app: FastifyInstance, context: ServiceContext): voi
       return reply.code(state === 'ready' ? 200 : 503).send({ status: state });
     },
   );
+}
+
+export function statusRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { manifest, metrics } = context;
 
   app.get(
     '/models',
-    { schema: { summary: 'The loaded model: labels, image size, defaults', tags: ['models'], response: { 200: ModelInfo } } },
+    {
+      schema: {
+        summary: 'The loaded model: labels, image size, defaults',
+        operationId: 'getModels',
+        tags: ['models'],
+        response: { 200: ModelInfo },
+      },
+    },
     async () => ({
       ...manifest,
       providers: context.providers() ?? { step: 'loading', decode: 'loading' },
-      limits: { maxBatch: context.config.maxBatch, queueLimit: context.config.queueLimit },
+      limits: { maxBatch: context.config.maxBatch, queueLimit: context.config.queueLimit, maxImages: LIMITS.n.max },
     }),
   );
 

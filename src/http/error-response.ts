@@ -1,0 +1,58 @@
+// The one shape of every error answer, for the app's error handler and for errors written into an
+// event stream after its headers are gone. Client errors keep their message; unexpected 5xx text
+// is hidden (it is logged instead); 503 and 504 say what happened, because the client can act on it.
+import type { FastifyError } from 'fastify';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function statusOf(error: Partial<FastifyError>): number {
+  return error.validation ? 400 : (error.statusCode ?? 500);
+}
+
+/** True for errors whose text is internal: logged, never shown. */
+export function isHidden(status: number): boolean {
+  return status >= 500 && status !== 503 && status !== 504;
+}
+
+export function errorBody(error: Partial<FastifyError> & { message: string }): ErrorBody {
+  const status = statusOf(error);
+  if (isHidden(status)) {
+    return { statusCode: status, code: error.code ?? 'INTERNAL', error: 'Internal Server Error', message: 'The server failed to generate this image; the error is logged' };
+  }
+  const code = error.validation ? 'INVALID_REQUEST' : (error.code ?? 'BAD_REQUEST');
+  return { statusCode: status, code, error: REASONS[status] ?? 'Error', message: error.message };
+}
+
+/**
+ * The raw answer to a request Node's HTTP parser rejects before Fastify sees it (bad request line,
+ * oversized or invalid headers): the same JSON error shape, then the connection closes.
+ */
+export function clientErrorResponse(parserCode: string | undefined): string {
+  const tooLarge = parserCode === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    statusCode: status,
+    code: tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
+    error: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+    message: tooLarge ? 'The request headers are too large' : `The HTTP request could not be parsed (${parserCode ?? 'unknown error'})`,
+  });
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

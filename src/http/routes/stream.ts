@@ -1,0 +1,82 @@
+// POST /generate/stream: one image with its progress as server-sent events.
+//   queued {position} -> step {step, steps} per step -> preview {...} every previewEvery steps
+//   -> done {class, seed, data, ...} | error {statusCode, code, error, message}
+// Validation and readiness errors come before the stream opens, as ordinary JSON errors. Closing the
+// connection cancels the sample (it leaves the batch at the next iteration).
+import type { FastifyInstance } from 'fastify';
+import type { ProgressEvent } from '../../engine/protocol.js';
+import { encodeSmallPng } from '../../image/encode.js';
+import { PREVIEW_MAX_SIDE } from '../../limits.js';
+import { requestSignal } from '../cancellation.js';
+import { errorBody, isHidden, statusOf } from '../error-response.js';
+import { renderImage } from '../render.js';
+import { sampleTogether, toSampleRequest } from '../sampling.js';
+import { ErrorResponse, StreamBody, StreamResponse } from '../schemas.js';
+import type { ServiceContext } from '../context.js';
+import { outcomeOf } from './generate.js';
+
+/** One server-sent event; data is one JSON line. */
+export function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export function streamRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { manifest, metrics, config } = context;
+  app.post<{ Body: StreamBody }>(
+    '/generate/stream',
+    {
+      schema: {
+        summary: 'Generate one image, streaming progress and previews (server-sent events)',
+        description: 'The same sampling fields as POST /generate, plus previewEvery. The uncertainty maps, when asked for, come in the done event.',
+        operationId: 'generateStream',
+        tags: ['generate'],
+        body: StreamBody,
+        response: { 200: StreamResponse, '4xx': ErrorResponse, '5xx': ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const sample = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
+      const engine = context.engine(); // NOT_READY / SHUTTING_DOWN as a JSON 503, before the stream opens
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no', // proxies must not hold events back
+        'x-seed': String(sample.seed),
+        'x-class': manifest.labels[sample.classId],
+      });
+      const write = (event: string, data: unknown): void => {
+        if (!raw.destroyed && !raw.writableEnded) raw.write(sseEvent(event, data));
+      };
+      // Previews are encoded off the engine's path; the chain keeps events in the engine's order.
+      let pending: Promise<void> = Promise.resolve();
+      const onProgress = (_index: number, event: ProgressEvent): void => {
+        pending = pending.then(async () => {
+          if (event.kind !== 'preview') return write(event.kind, event.kind === 'queued' ? { position: event.position } : { step: event.step, steps: event.steps });
+          const png = await encodeSmallPng(event.pixels, event.width, event.height, PREVIEW_MAX_SIDE);
+          write('preview', { step: event.step, steps: event.steps, width: Math.min(event.width, PREVIEW_MAX_SIDE), height: Math.min(event.height, PREVIEW_MAX_SIDE), image: png.toString('base64') });
+        });
+      };
+
+      const cancellation = requestSignal(reply, config.requestTimeoutMs);
+      try {
+        const [result] = await sampleTogether(engine, [sample], config, cancellation.signal, onProgress);
+        metrics.samples.inc({ outcome: 'done' });
+        await pending;
+        const image = await renderImage(result!, sample.seed, { format: 'png', quality: undefined }, manifest.codebook_size);
+        write('done', { class: manifest.labels[sample.classId], ...image });
+      } catch (err) {
+        metrics.samples.inc({ outcome: outcomeOf(err) });
+        await pending.catch(() => undefined);
+        const error = err as Error & { statusCode?: number; code?: string };
+        if (isHidden(statusOf(error))) request.log.error({ err: error }, 'stream failed');
+        write('error', errorBody(error));
+      } finally {
+        cancellation.dispose();
+        raw.end();
+      }
+    },
+  );
+}

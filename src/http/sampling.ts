@@ -1,0 +1,78 @@
+// From a validated request body to the engine's SampleRequests: class label -> id, the model's
+// defaults, seeds seed..seed+n-1, and the checks that need the resolved values.
+import { randomInt } from 'node:crypto';
+import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
+import type { Config } from '../config.js';
+import type { Engine } from '../engine/client.js';
+import type { Manifest } from '../model/manifest.js';
+import type { ProgressEvent, SampleRequest, SampleResult } from '../engine/protocol.js';
+import type { GenerateBody, StreamBody } from './schemas.js';
+
+export function resolveClass(manifest: Manifest, value: number | string): number {
+  const { labels, num_classes: numClasses } = manifest;
+  if (typeof value === 'number') {
+    if (value < numClasses) return value;
+    throw new UnknownClassError(`body/class ${value} is out of range: this model has class ids 0..${numClasses - 1}`);
+  }
+  const id = labels.indexOf(value);
+  if (id >= 0) return id;
+  throw new UnknownClassError(`body/class "${value}" is not a label of this model. Should be one of: ${labels.join(', ')}`);
+}
+
+/** The sample of image 0; image i differs only by its seed. */
+export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamBody): SampleRequest {
+  const { defaults } = manifest;
+  const steps = body.steps ?? defaults.steps;
+  const uncertainty = body.uncertainty === true || body.uncertaintyStep !== undefined; // a step implies the maps
+  if (body.uncertaintyStep !== undefined && body.uncertaintyStep >= steps) {
+    throw new InvalidOptionError(`body/uncertaintyStep must be < steps (${steps}), got ${body.uncertaintyStep}`);
+  }
+  return {
+    classId: resolveClass(manifest, body.class),
+    tau: typeof body.tau === 'object' ? { start: body.tau.start, end: body.tau.end } : (body.tau ?? defaults.tau),
+    cfg: body.cfg ?? defaults.cfg,
+    steps,
+    seed: body.seed ?? randomInt(0, 2 ** 32),
+    sampler: body.sampler ?? 'euler',
+    ...(uncertainty ? { uncertainty } : {}),
+    ...(body.uncertaintyStep !== undefined ? { uncertaintyStep: body.uncertaintyStep } : {}),
+  };
+}
+
+/** n samples with seeds (seed + i) mod 2^32; they enter the engine together and batch together. */
+export function withSeeds(first: SampleRequest, n: number): SampleRequest[] {
+  return Array.from({ length: n }, (_, i) => ({ ...first, seed: (first.seed + i) % 2 ** 32 }));
+}
+
+/**
+ * The samples of one request, submitted in one tick (the engine sends them to the worker in one
+ * message, so they enter the same iteration and batch together). All or none: a request whose samples
+ * do not all fit in the queue is refused whole; the first failure cancels the siblings.
+ */
+export async function sampleTogether(
+  engine: Engine,
+  requests: readonly SampleRequest[],
+  limits: Pick<Config, 'maxBatch' | 'queueLimit'>,
+  signal: AbortSignal,
+  onProgress?: (index: number, event: ProgressEvent) => void,
+): Promise<SampleResult[]> {
+  if (engine.pending + requests.length > limits.maxBatch + limits.queueLimit) {
+    throw new QueueFullError(Math.max(0, engine.pending - limits.maxBatch));
+  }
+  const siblings = new AbortController();
+  const forward = (): void => siblings.abort(signal.reason);
+  if (signal.aborted) forward();
+  signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await Promise.all(
+      requests.map((request, index) =>
+        engine.generate(request, siblings.signal, onProgress && ((event) => onProgress(index, event))).catch((err: unknown) => {
+          siblings.abort(err);
+          throw err;
+        }),
+      ),
+    );
+  } finally {
+    signal.removeEventListener('abort', forward);
+  }
+}

@@ -1,0 +1,71 @@
+// The playground at / end to end in headless Chromium: load the classes, click Generate, watch the
+// progress bar, get the image and the uncertainty map, and save a screenshot to docs/playground.png.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { chromium } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
+import { ROOT, TINY_DIR, generate, readyApp } from '../helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+if (!existsSync(CHROMIUM)) {
+  console.error(`\n*** SKIPPING the playground browser test: ${CHROMIUM} is not installed (apt-get install chromium) ***\n`);
+  t.test(`playground end to end: ${CHROMIUM} is absent`, { skip: true }, () => undefined);
+} else {
+  t.test('the playground generates an image through the stream and shows its uncertainty map', async (t) => {
+    const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0 });
+    t.teardown(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const profile = mkdtempSync(join(tmpdir(), 'purrception-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1000, height: 700 } });
+    t.teardown(async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector('form[data-ready="true"]');
+    t.same(await page.$$eval('#class option', (options) => options.map((o) => (o as HTMLOptionElement).value)), ['cat', 'dog', 'fox', 'owl']);
+    await page.selectOption('#class', 'owl');
+    await page.fill('#steps', '12');
+    await page.fill('#seed', '2024');
+    await page.selectOption('#sampler', 'heun');
+    await page.click('#schedule');
+    await page.fill('#tauEnd', '0.6');
+    const curl = await page.inputValue('#curl');
+    t.match(curl, new RegExp(`curl -s -X POST http://127\\.0\\.0\\.1:${port}/generate`));
+    t.match(curl, /"class":"owl".*"tau":\{"start":0\.9,"end":0\.6\}.*"steps":12,"seed":2024,"sampler":"heun"/);
+
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    const shown = await page.$eval('#result', (img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight, src: (img as HTMLImageElement).src }));
+    t.same([shown.w, shown.h], [32, 32], 'a decoded image of the model size');
+    const map = await page.$eval('#uncertainty', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    t.same(map, [32, 32], 'the uncertainty map, aligned with the image');
+    t.equal(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value), 1, 'the progress bar is full');
+    t.match(await page.textContent('#status'), 'Done');
+    t.match(await page.textContent('#entropy'), /mean \d+\.\d+, max \d+\.\d+ nats/);
+
+    // The image on the page is the one the curl command would fetch.
+    const direct = await generate(app, JSON.parse(/-d '(.*)'/.exec(curl)![1]!));
+    t.same(Buffer.from(shown.src.split(',')[1]!, 'base64'), direct.rawPayload, 'byte-identical to POST /generate');
+    t.same(pageErrors, [], 'no script errors');
+    await page.screenshot({ path: join(ROOT, 'docs/playground.png') });
+  });
+}
