@@ -1,0 +1,91 @@
+// Throughput: images/s of the service (HTTP + PNG, `--concurrency` requests in flight) and of its
+// engine alone (no HTTP, no PNG), against the training pipeline's PyTorch sampler on the same
+// weights (the checkpoint the model was exported from), steps and batch, on the same CPU cores.
+//
+//   npx tsc -p . && node dist/bench/throughput.js [--model DIR] [--ckpt DIR] [--steps 10]
+//        [--concurrency 8] [--images 32] [--threads N] [--rounds 2]
+// The three measurements alternate for --rounds rounds; the table shows each one's best round (the
+// least disturbed by other load on shared cores) and the ratios of those.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { EngineClient } from '../src/engine/client.js';
+import {
+  ROOT, benchConfig, body, closedLoop, describe, flags, modelDir, num, ok, readManifest, startService, table, threads,
+} from './common.js';
+
+const f = flags({ ckpt: '', steps: '10', concurrency: '8', images: '32', threads: '', rounds: '2' });
+const dir = modelDir(f);
+const manifest = readManifest(dir);
+const steps = num(f, 'steps');
+const concurrency = num(f, 'concurrency');
+const images = num(f, 'images');
+const nThreads = threads(f);
+describe(dir, manifest, `steps ${steps}, ${concurrency} concurrent, ${images} images per measurement, ${nThreads} threads`);
+
+async function measureRound(): Promise<[number, number, number]> {
+// 1. PyTorch reference sampler, batch = concurrency, same steps, cfg and tau as the service defaults
+const ckpt = f['ckpt'] || `${dir}/ckpt`;
+let torchRate = NaN;
+if (existsSync(`${ckpt}/dit`) && existsSync(`${ckpt}/vq`)) {
+  const rounds = Math.max(1, Math.round(images / concurrency));
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [`${ROOT}bench/torch_sampler.py`, '--ckpt', ckpt, '--batch', String(concurrency), '--steps', String(steps),
+      '--rounds', String(rounds), '--threads', String(nThreads), '--cfg', String(manifest.defaults.cfg), '--tau', String(manifest.defaults.tau)],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`torch_sampler.py failed:\n${run.stderr}`);
+  torchRate = (JSON.parse(run.stdout.trim().split('\n').pop()!) as { images_per_s: number }).images_per_s;
+} else {
+  if (round === 0) console.log(`no checkpoint at ${ckpt} (vq/, dit/): PyTorch column skipped (give --ckpt DIR)`);
+}
+
+// 2. The engine alone: worker thread, continuous batching, decode; no HTTP, no PNG
+const engine = await EngineClient.start({
+  modelDir: dir, executionProviders: ['cpu'], maxBatch: 16, threads: nThreads, queueLimit: 1024,
+});
+const warm = Array.from({ length: concurrency }, () => engine.generate({ classId: 0, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps: 2, seed: 1 }));
+await Promise.all(warm); // every batch size up to `concurrency` allocated once
+let issued = 0;
+const engineStarted = performance.now();
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (issued < images) {
+      issued++;
+      await engine.generate({ classId: issued % manifest.num_classes, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps, seed: issued });
+    }
+  }),
+);
+const engineRate = images / ((performance.now() - engineStarted) / 1000);
+await engine.close();
+
+// 3. The service through HTTP, PNG included
+const service = await startService(benchConfig(dir, { threads: nThreads }));
+await closedLoop(service.url, concurrency, concurrency, () => body(manifest, 2)); // warm-up
+const http = await closedLoop(service.url, concurrency, images, () => body(manifest, steps));
+ok(http.outcomes);
+const httpRate = images / http.seconds;
+await service.close();
+return [torchRate, engineRate, httpRate];
+}
+
+let round = 0;
+const results: [number, number, number][] = [];
+for (; round < num(f, 'rounds'); round++) {
+  const r = await measureRound();
+  results.push(r);
+  console.log(`round ${round + 1}: PyTorch ${r[0].toFixed(3)}, engine ${r[1].toFixed(3)}, HTTP ${r[2].toFixed(3)} images/s`);
+}
+const best = (i: number): number => Math.max(...results.map((r) => r[i]!));
+const [torchRate, engineRate, httpRate] = [best(0), best(1), best(2)];
+
+table(
+  `Throughput, ${manifest.name}, ${steps} steps, batch/concurrency ${concurrency}, ${nThreads} threads (images/s; ratio to PyTorch)`,
+  ['sampler', 'images/s', 'x PyTorch'],
+  [
+    ['PyTorch reference (purrception.sample, fp32)', torchRate, 1],
+    ['engine only (worker + ORT, no HTTP/PNG)', engineRate, engineRate / torchRate],
+    ['service over HTTP (PNG included)', httpRate, httpRate / torchRate],
+  ],
+);
+console.log(`\nHTTP / engine-only: ${(httpRate / engineRate).toFixed(2)}; target service >= 3x PyTorch: ${httpRate >= 3 * torchRate ? 'met' : 'MISSED'}`);
