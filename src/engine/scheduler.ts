@@ -60,9 +60,24 @@ interface Sample {
   admittedAt: number;
 }
 
+/** Finished samples wait for a decode run until this many are ready, or ... */
+const DECODE_BATCH = 4;
+/** ... the oldest has waited this many iterations (bounds the latency the deferral adds). */
+const DECODE_MAX_WAIT = 2;
+
+interface Preview {
+  sample: Sample;
+  /** The step after which mu was taken (the sample may be further on when the preview decodes). */
+  step: number;
+  mu: Float32Array;
+}
+
 export class Scheduler {
   private readonly waiting: Sample[] = [];
   private readonly live: Sample[] = [];
+  /** Finished samples and due previews not yet decoded, and the iteration the oldest joined at. */
+  private undecoded: { finished: Sample[]; previews: Preview[]; since: number } = { finished: [], previews: [], since: 0 };
+  private iterations = 0;
   private readonly latentSize: number;
   private readonly positions: number;
   private readonly buffers: StepBatch;
@@ -88,7 +103,7 @@ export class Scheduler {
   }
 
   get hasWork(): boolean {
-    return this.waiting.length > 0 || this.live.length > 0;
+    return this.waiting.length > 0 || this.live.length > 0 || this.undecoded.finished.length + this.undecoded.previews.length > 0;
   }
 
   get counts(): { live: number; waiting: number } {
@@ -118,7 +133,8 @@ export class Scheduler {
 
   /** Removes a sample wherever it is; it will not consume another iteration. */
   cancel(id: number): boolean {
-    for (const list of [this.waiting, this.live]) {
+    this.undecoded.previews = this.undecoded.previews.filter((preview) => preview.sample.id !== id);
+    for (const list of [this.waiting, this.live, this.undecoded.finished]) {
       const index = list.findIndex((sample) => sample.id === id);
       if (index >= 0) {
         list.splice(index, 1);
@@ -128,16 +144,27 @@ export class Scheduler {
     return false;
   }
 
-  /** One iteration: admit waiting samples (FIFO), run one step over all live ones, retire the finished. */
+  /**
+   * One iteration: admit waiting samples (FIFO), run one step over all live ones, retire the
+   * finished. Decoding is deferred so that finished samples share decode runs (per image a decode
+   * at batch 16 costs about half of one at batch 1, docs/performance.md): it runs once DECODE_BATCH
+   * samples are finished, the oldest has waited DECODE_MAX_WAIT iterations, a preview is due, or
+   * nothing else is left.
+   */
   async iterate(): Promise<void> {
     this.admit();
     const batch = this.live.slice();
-    if (batch.length === 0) return;
+    if (batch.length > 0) await this.stepOnce(batch);
+    if (this.decodeDue()) await this.flushDecodes();
+  }
+
+  private async stepOnce(batch: Sample[]): Promise<void> {
     const started = performance.now();
     const output = await this.runStep(batch);
+    this.iterations += 1;
     if (!output) return;
     const finished: Sample[] = [];
-    const previews: { sample: Sample; mu: Float32Array }[] = [];
+    const previews: Preview[] = [];
     batch.forEach((sample, row) => {
       const mu = output.mu.subarray(row * this.latentSize, (row + 1) * this.latentSize);
       const entropy = output.entropy.subarray(row * this.positions, (row + 1) * this.positions);
@@ -145,11 +172,28 @@ export class Scheduler {
       const { steps, previewEvery, progress } = sample.request;
       if (progress) this.events.progress?.(sample.id, { kind: 'step', step: sample.step, steps });
       if (sample.step === steps) finished.push(sample);
-      else if (previewEvery && sample.step % previewEvery === 0) previews.push({ sample, mu: mu.slice() });
+      else if (previewEvery && sample.step % previewEvery === 0) previews.push({ sample, step: sample.step, mu: mu.slice() });
     });
     this.retire(finished);
     this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length);
-    if (finished.length > 0 || previews.length > 0) await this.decode(finished, previews);
+    const pending = this.undecoded;
+    if (pending.finished.length + pending.previews.length === 0) pending.since = this.iterations;
+    pending.finished.push(...finished);
+    pending.previews.push(...previews);
+  }
+
+  private decodeDue(): boolean {
+    const { finished, previews, since } = this.undecoded;
+    if (finished.length + previews.length === 0) return false;
+    const idle = this.live.length === 0 && this.waiting.length === 0;
+    // Previews are progress a client is watching: they decode at once (finished samples ride along).
+    return idle || previews.length > 0 || finished.length >= DECODE_BATCH || this.iterations - since >= DECODE_MAX_WAIT;
+  }
+
+  private async flushDecodes(): Promise<void> {
+    const { finished, previews } = this.undecoded;
+    this.undecoded = { finished: [], previews: [], since: this.iterations };
+    await this.decode(finished, previews);
   }
 
   /**
@@ -262,7 +306,7 @@ export class Scheduler {
   }
 
   /** One decode run: the final z of finished samples, then the current mu of samples due a preview. */
-  private async decode(finished: Sample[], previews: { sample: Sample; mu: Float32Array }[]): Promise<void> {
+  private async decode(finished: Sample[], previews: Preview[]): Promise<void> {
     const started = performance.now();
     const rows = finished.length + previews.length;
     const z = new Float32Array(rows * this.latentSize);
@@ -292,11 +336,10 @@ export class Scheduler {
         computeMs: done - sample.admittedAt,
       });
     });
-    previews.forEach(({ sample }, i) => {
-      // A sample cancelled while this decode ran has nobody left to tell.
+    previews.forEach(({ sample, step }, i) => {
+      // A sample cancelled (or finished) meanwhile has nobody waiting for a preview.
       if (!this.live.includes(sample)) return;
-      const { step, request } = sample;
-      this.events.progress?.(sample.id, { kind: 'preview', step, steps: request.steps, pixels: pixelsOf(finished.length + i), width, height });
+      this.events.progress?.(sample.id, { kind: 'preview', step, steps: sample.request.steps, pixels: pixelsOf(finished.length + i), width, height });
     });
   }
 

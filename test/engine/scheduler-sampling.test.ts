@@ -132,7 +132,7 @@ t.test('uncertainty: per-position entropy averaged over the grid times, and at t
   }
 });
 
-t.test('progress: queued position, every step, previews of mu decoded in one run with finished samples', async (t) => {
+t.test('progress: queued position, every step, previews of mu decoded in deferred runs with finished samples', async (t) => {
   const model = new RecordingModel((z, time) => z * 0.5 + time);
   const h = harness(model, 2);
   h.scheduler.submit(1, { ...base, steps: 5, previewEvery: 2, progress: true });
@@ -143,7 +143,9 @@ t.test('progress: queued position, every step, previews of mu decoded in one run
   t.same(of(1), ['queued:0', 'step:1', 'step:2', 'preview:2', 'step:3', 'step:4', 'preview:4', 'step:5']);
   t.same(of(3), ['queued:1', 'step:1']);
   t.same(h.events.filter(([i]) => i === 2), [], 'no events for a sample that did not ask');
-  t.same(model.decodes.slice(0, 2), [2, 1], 'iteration 2: sample 2 final + sample 1 preview in one decode run');
+  // Previews decode at once, with the finished samples waiting for a decode: 2 + preview at
+  // iteration 2, 3 (finished at 3, deferred) + preview at iteration 4, then 1 alone.
+  t.same(model.decodes, [2, 2, 1]);
   const preview = h.events.find(([i, e]) => i === 1 && e.kind === 'preview')![1];
   if (preview.kind !== 'preview') throw new Error('unreachable');
   // The preview decodes mu of that iteration: the model's mu for sample 1's row at its second step.

@@ -23,7 +23,9 @@ class FakeModel implements ModelRunner {
     }
     return { mu, entropy: new Float32Array(batch.size * 4).fill(0.5) };
   }
+  decodes: number[] = [];
   async decode(z: Float32Array, size: number) {
+    this.decodes.push(size);
     const image = new Float32Array(size * 12);
     for (let r = 0; r < size; r++) for (let c = 0; c < 3; c++) image.set(z.subarray(r * 4, r * 4 + 4), r * 12 + c * 4);
     return { image };
@@ -129,6 +131,18 @@ t.test('a row that makes the batched run throw fails alone; its batch-mates fini
   t.same([...h.done.keys()].sort(), [1, 3]);
   t.same(Array.from(h.done.get(1)!.pixels), Array.from(alone.done.get(1)!.pixels));
   t.same(h.model.batches, [3, 1, 1, 1, 2, 2, 2], 'the failed run is retried row by row once, then the two go on together');
+});
+
+t.test('finished samples wait up to two iterations to share a decode run; an idle engine decodes at once', async (t) => {
+  const h = harness(8);
+  [3, 4, 5, 6].forEach((steps, i) => h.scheduler.submit(i, request(0, steps, i)));
+  await h.run();
+  t.same(h.model.decodes, [3, 1], '3, 4 and 5 steps decode together after iteration 5; 6 alone at the end');
+  const single = harness(8);
+  single.scheduler.submit(9, request(0, 2, 9));
+  await single.scheduler.iterate();
+  await single.scheduler.iterate();
+  t.same(single.model.decodes, [1], 'nothing else live: no waiting');
 });
 
 t.test('invalid maxBatch is rejected at construction', async (t) => {
