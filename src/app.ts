@@ -132,6 +132,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     state = 'draining';
   });
+  // While draining, answers close their connection: a kept-alive socket would otherwise hold the
+  // server open until its keep-alive timeout (72 s) after the last in-flight request completes.
+  app.addHook('onSend', async (_request, reply) => {
+    if (state === 'draining') reply.header('Connection', 'close');
+  });
   app.addHook('onClose', async () => {
     await app.engineReady.catch(() => undefined);
     await engine?.close();

@@ -59,6 +59,9 @@ t.test('SIGTERM: the in-flight request completes, new ones are refused, exit cod
   const res = await inflight;
   t.equal(res.status, 200, 'in-flight request completed');
   t.equal(res.headers.get('content-type'), 'image/png');
+  t.equal(res.headers.get('connection'), 'close', 'a draining server closes the kept-alive connection');
+  const answered = Date.now();
   const [code] = (await once(child, 'exit')) as [number];
   t.equal(code, 0);
+  t.ok(Date.now() - answered < 10_000, `exits soon after the last answer, not after the 72 s keep-alive (${Date.now() - answered} ms)`);
 });
