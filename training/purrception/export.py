@@ -16,9 +16,11 @@ decode.onnx: z [B,C,h,w] -> image [B,3,H,W] in [-1,1], codes [B,h,w] i64 (neares
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import inspect
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -28,6 +30,7 @@ import onnx
 import torch
 from onnx import helper, numpy_helper
 import torch.nn as nn
+import torch.nn.functional as F
 
 from . import CONTRACT_FORMAT
 from .config import DiTConfig, VQConfig, from_dict, to_dict
@@ -39,11 +42,66 @@ STEP_OUTPUTS = ["mu", "entropy"]
 DECODE_INPUTS = ["z"]
 DECODE_OUTPUTS = ["image", "codes"]
 LABEL_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe class names
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)  # the tanh GELU's constants
+GELU_KAPPA = 0.044715
 
 
 #################################################################################
 #                                 Graph modules                                 #
 #################################################################################
+
+
+class GemmLinear(nn.Module):
+    """nn.Linear as one 2-D product: x (..., D) -> (M, D) W^T + b -> (..., D_out), M = prod(...).
+
+    Same parameters and the same numbers as the nn.Linear it wraps. The exporter writes an nn.Linear
+    on a 3-D input as MatMul + Add, which onnxruntime cannot fuse (its Gemm fusion needs 2-D inputs),
+    so the bias add is a separate pass over the activations; here it is one Gemm node.
+    """
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        self.weight, self.bias = linear.weight, linear.bias
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            return F.linear(x, self.weight, self.bias)  # (M, D_out), already a Gemm
+        # Only the batch dimension is dynamic in the step graph: the others are constants here, so
+        # the reshapes need no Shape/Gather/Concat nodes at run time.
+        inner = [int(d) for d in x.shape[1:-1]]
+        y = F.linear(x.reshape(-1, self.in_features), self.weight, self.bias)  # (M, D_out)
+        return y.reshape([-1] + inner + [self.out_features])  # (..., D_out)
+
+
+class FastGelu(nn.Module):
+    """GELU, tanh approximation, in the form onnxruntime's FastGeluFusion matches:
+
+        (0.5 x) (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+
+    the same formula as nn.GELU(approximate="tanh"). Exported as one op (torch's own export of
+    nn.GELU orders the products differently), so it runs as one FastGelu kernel, not eight passes
+    over the (B*T, 4D) MLP activations.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        inner = SQRT_2_OVER_PI * (x + GELU_KAPPA * torch.pow(x, 3.0))
+        return (0.5 * x) * (1.0 + torch.tanh(inner))
+
+
+def for_export(module: nn.Module) -> nn.Module:
+    """A copy of module for the ONNX step graph: nn.Linear -> GemmLinear, tanh nn.GELU -> FastGelu.
+
+    Same parameter names and the same function (to float rounding); training keeps the original.
+    """
+    module = copy.deepcopy(module)
+    for parent in list(module.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Linear):
+                setattr(parent, name, GemmLinear(child))
+            elif isinstance(child, nn.GELU) and child.approximate == "tanh":
+                setattr(parent, name, FastGelu())
+    return module
 
 
 class StepGraph(nn.Module):
@@ -140,6 +198,113 @@ def store_weights_fp16(path: Path, min_elements: int = 256) -> int:
     return len(casts)
 
 
+FP16_VARIANT = "step.fp16.onnx"
+FP16_PROVIDERS = ("cuda", "webgpu")  # execution providers that run the fp16 step graph
+FP16_MAX = 65504.0  # largest finite fp16
+
+
+def fp16_step_graph(src: Path, dst: Path) -> Dict[str, int]:
+    """Write an fp16 copy of the step graph src to dst: same inputs and outputs (fp32), fp16 inside.
+
+    Two parts stay fp32 (the rest, the transformer and the K-way head's product, runs in fp16):
+      1. the timestep features: everything upstream of Sin/Cos. t_scale * t reaches 1000, where fp16
+         spacing is 0.5, i.e. a phase error of up to 0.25 rad in the fastest frequencies;
+      2. everything downstream of tau: the temperature, the K-way softmax, the barycenter and the
+         entropy (sums over K terms, and the outputs the sampler integrates).
+    Casts are inserted where the two precisions meet; float initializers of the fp16 part are
+    rounded to fp16 (clipped to +-65504). Returns counts for the log.
+    """
+    FLOAT, HALF = onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(src)))
+    graph = model.graph
+    elem: Dict[str, int] = {}
+    for v in list(graph.input) + list(graph.output) + list(graph.value_info):
+        elem[v.name] = v.type.tensor_type.elem_type
+    inits = {i.name: i for i in graph.initializer}
+    for i in graph.initializer:
+        elem[i.name] = i.data_type
+    for n in graph.node:
+        if n.op_type == "Constant":
+            elem[n.output[0]] = n.attribute[0].t.data_type if n.attribute[0].t else 0
+    producer = {out: k for k, n in enumerate(graph.node) for out in n.output}
+    consumers: Dict[str, List[int]] = {}
+    for k, n in enumerate(graph.node):
+        for v in n.input:
+            consumers.setdefault(v, []).append(k)
+
+    keep = set()  # indices of nodes that stay fp32
+    stack = [k for k, n in enumerate(graph.node) if n.op_type in ("Sin", "Cos")]
+    while stack:  # 1. ancestors of the timestep features
+        k = stack.pop()
+        if k not in keep:
+            keep.add(k)
+            stack.extend(producer[v] for v in graph.node[k].input if v in producer)
+    stack = list(consumers.get("tau", []))
+    while stack:  # 2. descendants of tau
+        k = stack.pop()
+        if k not in keep:
+            keep.add(k)
+            stack.extend(c for v in graph.node[k].output for c in consumers.get(v, []))
+
+    def to_half(t: onnx.TensorProto) -> onnx.TensorProto:
+        arr = np.clip(numpy_helper.to_array(t), -FP16_MAX, FP16_MAX).astype(np.float16)
+        return numpy_helper.from_array(arr, t.name)
+
+    nodes: List[onnx.NodeProto] = []
+    made: Dict[str, str] = {}  # "value:precision" -> name of the converted value
+    half_inits: List[onnx.TensorProto] = []
+
+    def convert(v: str, to: int) -> str:
+        key = f"{v}:{to}"
+        if key not in made:
+            suffix = "_fp16" if to == HALF else "_fp32"
+            if v in inits and to == HALF:  # an fp16 copy of the weight, no run-time cast
+                half = to_half(inits[v])
+                half.name = v + suffix
+                half_inits.append(half)
+            else:
+                nodes.append(helper.make_node("Cast", [v], [v + suffix], to=to, name=v + suffix))
+            made[key] = v + suffix
+        return made[key]
+
+    for k, node in enumerate(graph.node):
+        half = k not in keep
+        if half:
+            for a in node.attribute:
+                if node.op_type == "Cast" and a.name == "to" and a.i == FLOAT:
+                    a.i = HALF
+                elif a.type == onnx.AttributeProto.TENSOR and a.t.data_type == FLOAT:
+                    a.t.CopyFrom(to_half(a.t))
+        for i, v in enumerate(node.input):
+            if not v or elem.get(v) != FLOAT:
+                continue
+            produced_half = v in producer and producer[v] not in keep
+            if half and not produced_half:
+                node.input[i] = convert(v, HALF)
+            elif not half and produced_half:
+                node.input[i] = convert(v, FLOAT)
+        nodes.append(node)
+    for out in graph.output:  # the contract's outputs stay fp32
+        k = producer[out.name]
+        if k not in keep and out.type.tensor_type.elem_type == FLOAT:
+            node = graph.node[k]
+            idx = list(node.output).index(out.name)
+            node.output[idx] = out.name + "_fp16"
+            nodes.append(helper.make_node("Cast", [out.name + "_fp16"], [out.name], to=FLOAT,
+                                          name=out.name + "_to_fp32"))
+    used = {v for n in nodes for v in n.input}
+    kept_inits = [i for i in graph.initializer if i.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept_inits + half_inits)
+    del graph.value_info[:]  # stale element types; the checker infers them again
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, str(dst))
+    return {"fp32_nodes": len(keep), "fp16_nodes": len(graph.node) - len(keep),
+            "fp16_weights": len(half_inits)}
+
+
 def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> tuple:
     c, s = dit_cfg.latent_channels, dit_cfg.latent_size
     return (torch.randn(batch, c, s, s), torch.rand(batch), torch.zeros(batch, dtype=torch.long),
@@ -160,8 +325,9 @@ def validate_labels(labels: Sequence[str], num_classes: int) -> List[str]:
 
 def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequence[str],
                    defaults: Dict[str, Any], provenance: Dict[str, Any],
-                   description: str = "") -> Dict[str, Any]:
-    return {
+                   description: str = "",
+                   variants: Optional[Dict[str, Dict[str, str]]] = None) -> Dict[str, Any]:
+    manifest = {
         "format": CONTRACT_FORMAT,
         "name": name,
         "description": description or f"Purrception {dit_cfg.objective} model {name}",
@@ -177,15 +343,20 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "graphs": {"step": "step.onnx", "decode": "decode.onnx"},
         "provenance": provenance,
     }
+    if variants:  # optional: graph -> {execution provider -> file}; others run "graphs"
+        manifest["variants"] = variants
+    return manifest
 
 
 @torch.no_grad()
 def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
                  labels: Sequence[str], defaults: Dict[str, Any], provenance: Dict[str, Any],
-                 description: str = "", fp16_weights: bool = False) -> Path:
+                 description: str = "", fp16_weights: bool = False, fp16: bool = False) -> Path:
     """Write step.onnx, decode.onnx and manifest.json for (vq, dit) into out_dir.
 
     fp16_weights: store the weights that are exactly fp16-representable as fp16 (lossless).
+    fp16: also write step.fp16.onnx (fp16 compute, fp32 inputs and outputs, see fp16_step_graph)
+    and declare it in the manifest as the step graph of the GPU providers (cuda, webgpu).
     """
     if dit.cfg.objective == "dfm":
         raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
@@ -196,11 +367,15 @@ def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
     vq, dit = vq.float().cpu().eval(), dit.float().cpu().eval()
     labels = validate_labels(labels, dit.cfg.num_classes)
 
-    _onnx_export(StepGraph(dit, vq.codebook), example_step_inputs(dit.cfg), out / "step.onnx",
+    _onnx_export(StepGraph(for_export(dit), vq.codebook), example_step_inputs(dit.cfg), out / "step.onnx",
                  STEP_INPUTS, STEP_OUTPUTS)
     c, s = dit.cfg.latent_channels, dit.cfg.latent_size
     _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
                  DECODE_INPUTS, DECODE_OUTPUTS)
+    variants = None
+    if fp16:
+        fp16_step_graph(out / "step.onnx", out / FP16_VARIANT)
+        variants = {"step": {provider: FP16_VARIANT for provider in FP16_PROVIDERS}}
     if fp16_weights:
         for graph in ("step.onnx", "decode.onnx"):
             store_weights_fp16(out / graph)
@@ -210,7 +385,8 @@ def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
     provenance.setdefault("exporter", {"torch": torch.__version__, "onnx": onnx.__version__,
                                        "opset": OPSET})
     provenance.setdefault("config", {"vq": to_dict(vq.cfg), "dit": to_dict(dit.cfg)})
-    manifest = build_manifest(vq.cfg, dit.cfg, name, labels, defaults, provenance, description)
+    manifest = build_manifest(vq.cfg, dit.cfg, name, labels, defaults, provenance, description,
+                              variants)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out
 
@@ -262,6 +438,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--fp16-weights", action="store_true",
                     help="store fp16-representable weights as fp16 (lossless for checkpoints saved "
                          "as fp16 parts; halves the files)")
+    ap.add_argument("--fp16", action="store_true",
+                    help=f"also write {FP16_VARIANT} (fp16 compute, fp32 inputs/outputs) for the "
+                         f"GPU providers ({', '.join(FP16_PROVIDERS)}); CPU keeps step.onnx")
     args = ap.parse_args(argv)
 
     provenance: Dict[str, Any] = {}
@@ -283,7 +462,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         labels = ckpt_cfg.get("labels") or [f"class{i}" for i in range(dit.cfg.num_classes)]
     out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels,
                        {"steps": args.steps, "tau": args.tau, "cfg": args.cfg}, provenance,
-                       args.description, fp16_weights=args.fp16_weights)
+                       args.description, fp16_weights=args.fp16_weights, fp16=args.fp16)
     print(f"wrote {out}")
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+import torch.nn as nn
 
 from conftest import requires_ort
 from purrception import fixtures
@@ -216,3 +217,73 @@ def test_export_and_sample_clis_from_part_checkpoints(tmp_path, tiny_models):
     from PIL import Image
 
     assert Image.open(tmp_path / "grid.png").size == (64, 128)
+
+
+def test_export_wrappers_keep_parameter_names_and_function(tiny_models):
+    from purrception.export import FastGelu, GemmLinear, for_export
+
+    _, dit = tiny_models
+    wrapped = for_export(dit)
+    assert list(wrapped.state_dict()) == list(dit.state_dict())
+    assert not any(isinstance(m, nn.Linear) for m in wrapped.modules())
+    assert any(isinstance(m, GemmLinear) for m in wrapped.modules())
+    assert any(isinstance(m, FastGelu) for m in wrapped.modules())
+    assert all(isinstance(m, nn.Linear) for m in [dit.blocks[0].mlp.fc1])  # the original is untouched
+    z, t, y, _, _ = (torch.from_numpy(v) for v in _step_feeds().values())
+    with torch.no_grad():
+        np.testing.assert_allclose(wrapped(z, t, y).numpy(), dit(z, t, y).numpy(), atol=1e-5, rtol=0)
+
+
+def test_step_graph_linears_are_2d_gemms(exported):
+    out, _, _ = exported
+    g = onnx.load(str(out / "step.onnx")).graph
+    ops = [n.op_type for n in g.node]
+    # every linear layer (4 per block, 2 in the t-embedder, adaLN per block and final, the head)
+    # is one Gemm, so onnxruntime needs no separate bias Add over the activations
+    depth = 2
+    assert ops.count("Gemm") == 4 * depth + 2 + depth + 1 + 1
+    assert ops.count("MatMul") == 2 * depth + 1  # attention's two products and the barycenter
+
+
+@requires_ort
+def test_fp16_step_variant(tmp_path, tiny_models):
+    """step.fp16.onnx: valid, fp32 at the boundary, fp16 inside, declared for the GPU providers,
+    and close to step.onnx.
+
+    Tolerance: fp16's unit roundoff is 2^-11 = 4.9e-4. Rounding the weights and activations of a
+    residual stack gives the logits relative errors of a few 1e-3; the softmax (kept in fp32) turns
+    a logit error d into a relative change of pi of at most 2d, so mu moves by at most about 2d max|e|
+    and the entropy by about 2d (plus d * |E_pi[l]| terms). 0.02 max|e| and 0.02 nats leave about
+    3x over what this model shows (6e-3, 4e-3), and stay 10x under the differences that class and
+    guidance make to mu (asserted below), which are what sampling depends on.
+    """
+    from purrception.export import FP16_VARIANT, export_model
+
+    vq, dit = tiny_models
+    out = export_model(vq, dit, tmp_path / "m", "m", ["a", "b", "c", "d"],
+                       {"steps": 4, "tau": 1.0, "cfg": 1.0}, {}, fp16=True)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["variants"] == {"step": {"cuda": FP16_VARIANT, "webgpu": FP16_VARIANT}}
+    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx"}
+    model = onnx.load(str(out / FP16_VARIANT))
+    onnx.checker.check_model(model, full_check=True)
+    ins, outs, g = _io(out / FP16_VARIANT)
+    assert (ins, outs) == (["z", "t", "y", "cfg", "tau"], ["mu", "entropy"])
+    types = {v.name: v.type.tensor_type.elem_type for v in list(g.input) + list(g.output)}
+    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "mu": 1, "entropy": 1}
+    sizes = {dt: sum(int(np.prod(i.dims)) for i in g.initializer if i.data_type == dt)
+             for dt in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)}
+    assert sizes[onnx.TensorProto.FLOAT16] > 0.9 * sum(sizes.values())  # the weights are fp16
+    assert sum(n.op_type == "Gemm" for n in g.node) == sum(
+        n.op_type == "Gemm" for n in onnx.load(str(out / "step.onnx")).graph.node)
+
+    feeds = _step_feeds()
+    ref = run_onnx(out / "step.onnx", feeds)
+    half = run_onnx(out / FP16_VARIANT, feeds)
+    scale = float(vq.codebook.abs().max())
+    mu_err = np.abs(half["mu"] - ref["mu"]).max()
+    ent_err = np.abs(half["entropy"] - ref["entropy"]).max()
+    assert mu_err < 0.02 * scale, mu_err
+    assert ent_err < 0.02, ent_err
+    other = run_onnx(out / "step.onnx", {**feeds, "y": (feeds["y"] + 1) % 4})
+    assert np.abs(other["mu"] - ref["mu"]).max() > 10 * mu_err  # the class matters far more
