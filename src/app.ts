@@ -118,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const providers = started.providers;
         if (providers) {
           for (const [graph, provider] of Object.entries(providers)) metrics.provider.set({ graph, provider }, 1);
-          app.log.info({ providers }, 'engine ready');
+          app.log.info({ providers, files: started.files }, 'engine ready');
         }
       },
       (err: unknown) => {

@@ -4,11 +4,13 @@
 // request (n images) enter the same iteration and batch together.
 import { Worker } from 'node:worker_threads';
 import { GenerationFailedError, QueueFullError, RequestCancelledError, ShuttingDownError } from '../errors.js';
-import type { FromWorker, LoadedProviders, ProgressEvent, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
+import type { FromWorker, GraphFiles, LoadedProviders, ProgressEvent, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
 
 /** What the HTTP layer needs from an engine; tests may pass another implementation. */
 export interface Engine {
   readonly providers: LoadedProviders | undefined;
+  /** The graph files in use, where the engine knows them. */
+  readonly files?: GraphFiles | undefined;
   /** Samples admitted but not finished (waiting for a slot or sampling). */
   readonly pending: number;
   /**
@@ -46,6 +48,7 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export class EngineClient implements Engine {
   providers: LoadedProviders | undefined;
+  files: GraphFiles | undefined;
   private readonly worker: Worker;
   private readonly inflight = new Map<number, Pending>();
   private nextId = 1;
@@ -105,6 +108,7 @@ export class EngineClient implements Engine {
       this.worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           this.providers = message.providers;
+          this.files = message.files;
           this.worker.off('exit', onExit);
           this.worker.off('error', reject);
           this.worker.on('error', (err) => this.failAll(err));

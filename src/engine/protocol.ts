@@ -69,6 +69,12 @@ export interface LoadedProviders {
   decode: Provider;
 }
 
+/** Which file of the model directory each graph runs (a provider may have its own variant). */
+export interface GraphFiles {
+  step: string;
+  decode: string;
+}
+
 export type ToWorker =
   /** Samples submitted in the same tick on the HTTP side: they enter the same iteration. */
   | { type: 'submit'; samples: { id: number; request: SampleRequest }[] }
@@ -76,7 +82,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; providers: LoadedProviders; warmupMs: number }
+  | { type: 'ready'; providers: LoadedProviders; files: GraphFiles; warmupMs: number }
   | { type: 'fatal'; message: string; code: string }
   | { type: 'iteration'; batchSize: number; seconds: number; live: number; waiting: number }
   | { type: 'decode'; batchSize: number; seconds: number }

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         break;
     }
   });
-  send({ type: 'ready', providers: model.providers, warmupMs });
+  send({ type: 'ready', providers: model.providers, files: model.files, warmupMs });
 }
 
 main().catch((err: unknown) => {

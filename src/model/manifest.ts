@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { PROVIDERS, type Provider } from '../config.js';
 import { ModelError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 
@@ -26,10 +27,25 @@ const ManifestSchema = Type.Object({
     cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
   }),
   graphs: Type.Object({ step: Type.String({ minLength: 1 }), decode: Type.String({ minLength: 1 }) }),
+  /**
+   * Optional per-provider files of a graph, e.g. `{"step": {"cuda": "step.fp16.onnx"}}`: a provider
+   * named here loads that file, every other provider loads `graphs`. Same inputs and outputs.
+   */
+  variants: Type.Optional(
+    Type.Object(
+      {
+        step: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
+        decode: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
+      },
+      { additionalProperties: false },
+    ),
+  ),
   provenance: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 export type Manifest = Static<typeof ManifestSchema>;
+
+export type GraphName = 'step' | 'decode';
 
 /** The manifest plus the absolute paths of its graphs. */
 export interface ModelSpec {
@@ -37,6 +53,13 @@ export interface ModelSpec {
   manifest: Manifest;
   stepPath: string;
   decodePath: string;
+  /** Absolute paths of the per-provider variants (manifest "variants"); may be empty. */
+  variants: Record<GraphName, Partial<Record<Provider, string>>>;
+}
+
+/** The file a provider loads for a graph: its variant if the manifest declares one, else the graph. */
+export function graphPathFor(spec: ModelSpec, graph: GraphName, provider: Provider): string {
+  return spec.variants[graph][provider] ?? (graph === 'step' ? spec.stepPath : spec.decodePath);
 }
 
 function fieldName(path: string): string {
@@ -55,6 +78,15 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (nullClass !== numClasses) {
     throw new ModelError(`${file}: field "null_class" must equal num_classes (${numClasses}), got ${nullClass}`);
   }
+  for (const [graph, byProvider] of Object.entries(manifest.variants ?? {})) {
+    for (const provider of Object.keys(byProvider ?? {})) {
+      if (!(PROVIDERS as readonly string[]).includes(provider)) {
+        throw new ModelError(
+          `${file}: field "variants.${graph}" names unsupported execution provider "${provider}". Should be one of: ${PROVIDERS.join(', ')}`,
+        );
+      }
+    }
+  }
   return manifest;
 }
 
@@ -68,10 +100,22 @@ export function loadModelSpec(dir: string): ModelSpec {
     throw new ModelError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   const manifest = validateManifest(parsed, file);
-  const graphPath = (key: 'step' | 'decode'): string => {
-    const path = join(dir, manifest.graphs[key]);
-    if (!existsSync(path)) throw new ModelError(`${file}: field "graphs.${key}" names ${path}, which does not exist`);
+  const existing = (field: string, name: string): string => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new ModelError(`${file}: field "${field}" names ${path}, which does not exist`);
     return path;
   };
-  return { dir, manifest, stepPath: graphPath('step'), decodePath: graphPath('decode') };
+  const variants: ModelSpec['variants'] = { step: {}, decode: {} };
+  for (const graph of ['step', 'decode'] as const) {
+    for (const [provider, name] of Object.entries(manifest.variants?.[graph] ?? {})) {
+      variants[graph][provider as Provider] = existing(`variants.${graph}.${provider}`, name);
+    }
+  }
+  return {
+    dir,
+    manifest,
+    stepPath: existing('graphs.step', manifest.graphs.step),
+    decodePath: existing('graphs.decode', manifest.graphs.decode),
+    variants,
+  };
 }

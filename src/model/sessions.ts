@@ -1,12 +1,13 @@
 // The only module that imports onnxruntime: creates the step and decode sessions with the configured
-// execution providers (first that loads wins), checks their inputs and outputs against the manifest,
-// runs them, and releases them.
+// execution providers (first that loads wins; each provider loads its own variant of a graph when the
+// manifest declares one, e.g. an fp16 step graph for cuda and webgpu), checks their inputs and outputs
+// against the manifest, runs them, and releases them.
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import type { Provider } from '../config.js';
 import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
 import type { LoadedProviders } from '../engine/protocol.js';
-import type { ModelSpec } from './manifest.js';
+import { graphPathFor, type GraphName, type ModelSpec } from './manifest.js';
 
 type Dims = readonly (number | string)[];
 interface Port {
@@ -21,17 +22,23 @@ const ORT_PROVIDER: Record<Provider, string> = { cpu: 'cpu', cuda: 'cuda', webgp
 export interface SessionOptions {
   executionProviders: Provider[];
   threads: number;
-  /** Called once per graph with the provider that loaded and the ones that failed before it. */
-  onProvider?: (graph: string, provider: Provider, failures: string[]) => void;
+  /**
+   * Called once per graph with the provider that loaded, the ones that failed before it and the file
+   * that runs (a manifest variant or the graph itself): the place to log which file runs.
+   */
+  onProvider?: (graph: GraphName, provider: Provider, failures: string[], file: string) => void;
 }
 
 async function createSession(
-  path: string,
-  graph: string,
+  spec: ModelSpec,
+  graph: GraphName,
   options: SessionOptions,
-): Promise<{ session: ort.InferenceSession; provider: Provider }> {
+): Promise<{ session: ort.InferenceSession; provider: Provider; path: string }> {
   const failures: string[] = [];
+  const tried = new Set<string>();
   for (const provider of options.executionProviders) {
+    const path = graphPathFor(spec, graph, provider);
+    tried.add(path);
     try {
       const session = await ort.InferenceSession.create(path, {
         executionProviders: [ORT_PROVIDER[provider]],
@@ -40,14 +47,14 @@ async function createSession(
         interOpNumThreads: 1,
         executionMode: 'sequential',
       });
-      options.onProvider?.(graph, provider, failures);
-      return { session, provider };
+      options.onProvider?.(graph, provider, failures, path);
+      return { session, provider, path };
     } catch (err) {
       failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
   throw new ModelError(
-    `${path}: no execution provider could load the ${graph} graph (tried ${options.executionProviders.join(', ')}): ${failures.join('; ')}`,
+    `${[...tried].join(', ')}: no execution provider could load the ${graph} graph (tried ${options.executionProviders.join(', ')}): ${failures.join('; ')}`,
   );
 }
 
@@ -88,30 +95,32 @@ export class OrtModel implements ModelRunner {
     private readonly decodeSession: ort.InferenceSession,
     readonly providers: LoadedProviders,
     private readonly spec: ModelSpec,
+    /** The files that run: the manifest's graphs, or the variants of the providers that loaded. */
+    readonly files: Record<GraphName, string>,
   ) {}
 
   static async load(spec: ModelSpec, options: SessionOptions): Promise<OrtModel> {
     const { latent, image } = spec.manifest;
     const zDims = [undefined, latent.channels, latent.height, latent.width];
-    const step = await createSession(spec.stepPath, 'step', options);
-    const decode = await createSession(spec.decodePath, 'decode', options).catch(async (err: unknown) => {
+    const step = await createSession(spec, 'step', options);
+    const decode = await createSession(spec, 'decode', options).catch(async (err: unknown) => {
       await step.session.release();
       throw err;
     });
     try {
-      checkPorts(spec.stepPath, 'input', step.session.inputMetadata, [
+      checkPorts(step.path, 'input', step.session.inputMetadata, [
         { name: 'z', type: 'float32', dims: zDims },
         { name: 't', type: 'float32', dims: [undefined] },
         { name: 'y', type: 'int64', dims: [undefined] },
         { name: 'cfg', type: 'float32', dims: [undefined] },
         { name: 'tau', type: 'float32', dims: [undefined] },
       ]);
-      checkPorts(spec.stepPath, 'output', step.session.outputMetadata, [
+      checkPorts(step.path, 'output', step.session.outputMetadata, [
         { name: 'mu', type: 'float32', dims: zDims },
         { name: 'entropy', type: 'float32', dims: [undefined, latent.height, latent.width] },
       ]);
-      checkPorts(spec.decodePath, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
-      checkPorts(spec.decodePath, 'output', decode.session.outputMetadata, [
+      checkPorts(decode.path, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
+      checkPorts(decode.path, 'output', decode.session.outputMetadata, [
         { name: 'image', type: 'float32', dims: [undefined, 3, image.height, image.width] },
         { name: 'codes', type: 'int64', dims: [undefined, latent.height, latent.width] },
       ]);
@@ -119,7 +128,10 @@ export class OrtModel implements ModelRunner {
       await Promise.all([step.session.release(), decode.session.release()]);
       throw err;
     }
-    return new OrtModel(step.session, decode.session, { step: step.provider, decode: decode.provider }, spec);
+    return new OrtModel(step.session, decode.session, { step: step.provider, decode: decode.provider }, spec, {
+      step: step.path,
+      decode: decode.path,
+    });
   }
 
   async step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }> {
