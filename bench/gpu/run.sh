@@ -1,0 +1,99 @@
+#!/bin/bash
+# GPU benchmark: the service's engine (onnxruntime-node, WebGPU) against the PyTorch reference sampler
+# (CUDA, fp32 and bf16) on the same random weights, at batch 1, 8 and 32, for two model shapes:
+# the bundled model's (64 px, 16x16x4 latents, K = 512, 10M-parameter DiT) and a paper-shaped one
+# (32x32x4 latents, K = 16384, DiT-B/2). The engine runs each model twice: with the fp16 step variant
+# (what the manifest gives webgpu) and with step.onnx (fp32). See docs/gpu.md.
+#
+# On the GPU machine (PyTorch 2.x, no Node.js, no network), from the repo root, with .device-rt/
+# (../shared/gpu/pack-runtime.sh) and dist/ (npx tsc -p . && bash bench/gpu/pack-deps.sh) carried:
+#   source .device-rt/activate.sh && bash bench/gpu/run.sh $OUT
+# Here, on CPU, end to end with tiny models: bash bench/gpu/run.sh --smoke OUT_DIR
+#
+# Writes OUT/run.log, OUT/results.json, OUT/table.md (3 files). Every stage is time-boxed against one
+# deadline (BUDGET seconds, default 450) so the whole run ends in under 8 minutes, whatever hangs.
+set -uo pipefail
+SMOKE=0
+if [ "${1:-}" = "--smoke" ]; then SMOKE=1; shift; fi
+OUT=${1:?usage: bash bench/gpu/run.sh [--smoke] OUT_DIR}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+mkdir -p "$OUT"
+WORK=${WORK:-$(mktemp -d /tmp/purrception-gpu-bench.XXXXXX)}
+RECORDS=$WORK/records.jsonl
+: > "$RECORDS"
+exec > >(tee -a "$OUT/run.log") 2>&1
+START=$(date +%s)
+BUDGET=${BUDGET:-450}
+left() { echo $(( BUDGET - ($(date +%s) - START) )); }
+# stage NAME SECONDS CMD...: runs CMD with at most SECONDS (and never past the deadline, keeping 15 s
+# for the report); its JSON lines go to the records, everything to the log
+stage() {
+  local name=$1 want=$2; shift 2
+  local cap=$(( $(left) - 15 )); [ "$want" -lt "$cap" ] || want=$cap
+  if [ "$want" -lt 5 ]; then echo "=== $name: skipped, out of time ==="; echo "{\"error\": \"$name skipped: out of time\"}" >> "$RECORDS"; return; fi
+  echo "=== $name (limit ${want}s, t=$(( $(date +%s) - START ))s) ==="
+  local t0=$(date +%s)
+  timeout -k 5 "$want" "$@" 2>&1 | tee -a "$RECORDS.raw" | while IFS= read -r line; do
+    echo "$line"; case $line in '{'*) echo "$line" >> "$RECORDS";; esac; done
+  local rc=${PIPESTATUS[0]}
+  local why=""; [ "$rc" -eq 124 ] && why=" (time box)"
+  [ "$rc" -eq 0 ] || echo "{\"error\": \"$name exited $rc after $(( $(date +%s) - t0 ))s$why\"}" >> "$RECORDS"
+  echo "=== $name: exit $rc in $(( $(date +%s) - t0 ))s ==="
+}
+
+# Python with torch: $PYTHON, else the first of these that imports it (the GPU image keeps it in a venv)
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+  for cand in /opt/torch/.venv/bin/python3 python3 /usr/bin/python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c "import torch, onnx" >/dev/null 2>&1; then PY=$cand; break; fi
+  done
+fi
+[ -n "$PY" ] || { echo "run.sh: no Python with torch and onnx (set PYTHON=...)" >&2; exit 1; }
+command -v node >/dev/null || { echo "run.sh: no node on the PATH (source .device-rt/activate.sh first)" >&2; exit 1; }
+[ -f dist/bench/gpu/engine.js ] || { echo "run.sh: dist/ is missing: npx tsc -p . && bash bench/gpu/pack-deps.sh" >&2; exit 1; }
+# ESM imports ignore NODE_PATH: link the packed onnxruntime-node next to dist/'s other packages
+if ! node -e "import('onnxruntime-node').catch(() => process.exit(1))" 2>/dev/null && [ -n "${NODE_PATH:-}" ]; then
+  mkdir -p dist/node_modules
+  for pkg in onnxruntime-node onnxruntime-common; do
+    [ -e "dist/node_modules/$pkg" ] || ln -s "$NODE_PATH/$pkg" "dist/node_modules/$pkg"
+  done
+fi
+
+if [ "$SMOKE" = 1 ]; then
+  SHAPES="bundled paper"; LEVELS=1,2,4; STEPS=3; MIN_IMAGES=4; PROVIDERS=${EXECUTION_PROVIDERS:-cpu}
+  DEVICE=cpu; SMOKE_FLAG=--smoke; THREADS=2
+else
+  SHAPES="bundled paper"; LEVELS=1,8,32; STEPS=10; MIN_IMAGES=8; PROVIDERS=${EXECUTION_PROVIDERS:-webgpu}
+  DEVICE=cuda; SMOKE_FLAG=; THREADS=$(nproc)
+fi
+echo "[gpu-bench] $(date -u +%FT%TZ) smoke=$SMOKE providers=$PROVIDERS levels=$LEVELS steps=$STEPS work=$WORK"
+"$PY" -c "import torch, onnx, sys; print('[gpu-bench] torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu', 'onnx', onnx.__version__, 'python', sys.version.split()[0])"
+echo "[gpu-bench] node $(node --version)"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+
+# Budgets in seconds (full run): bundled 20 + 20 + 2x30 + 15 = 115, paper 110 + 30 + 2x70 + 30 = 310,
+# 425 in all; the deadline (BUDGET) cuts whatever overruns.
+if [ "$SMOKE" = 1 ]; then B_MODEL=120; B_TORCH=120; B_ENGINE=120; B_CMP=120; P_MODEL=120; P_TORCH=120; P_ENGINE=120; P_CMP=120; BUDGET=${BUDGET_SMOKE:-900}
+else B_MODEL=20; B_TORCH=20; B_ENGINE=30; B_CMP=15; P_MODEL=110; P_TORCH=30; P_ENGINE=70; P_CMP=30; fi
+for shape in $SHAPES; do
+  if [ "$shape" = bundled ]; then bm=$B_MODEL bt=$B_TORCH be=$B_ENGINE bc=$B_CMP; else bm=$P_MODEL bt=$P_TORCH be=$P_ENGINE bc=$P_CMP; fi
+  stage "$shape: models" "$bm" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/models.py --shape "$shape" $SMOKE_FLAG --out "$WORK/models"
+  [ -f "$WORK/models/$shape/manifest.json" ] || continue
+  stage "$shape: PyTorch" "$bt" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/torch_ref.py --ckpt "$WORK/models/$shape/ckpt" \
+    --shape "$shape" --device "$DEVICE" --batches "$LEVELS" --steps "$STEPS" --min-images "$MIN_IMAGES"
+  for variant in fp16 fp32; do
+    dir=$WORK/models/$shape; [ "$variant" = fp32 ] && dir=$WORK/models/$shape-fp32
+    stage "$shape: engine $variant step" "$be" node dist/bench/gpu/engine.js --model "$dir" --providers "$PROVIDERS" \
+      --levels "$LEVELS" --steps "$STEPS" --min-images "$MIN_IMAGES" --threads "$THREADS" --label "$shape:$variant"
+  done
+  # the step graphs alone, fp32 against fp16, same inputs: speed-up and the largest |mu| difference
+  # (on cpu, ORT runs the fp16 graph through inserted casts: a check that it loads, not a speed)
+  stage "$shape: step fp32 vs fp16" "$bc" node dist/bench/gpu/compare-step.js --provider "${PROVIDERS%%,*}" \
+    --graphs "$WORK/models/$shape/step.onnx,$WORK/models/$shape/step.fp16.onnx" --batches "${LEVELS#*,}" --runs 2 \
+    --threads "$THREADS" --label "$shape"
+done
+
+echo "=== report (t=$(( $(date +%s) - START ))s) ==="
+"$PY" bench/gpu/report.py "$RECORDS" "$OUT/results.json" "$OUT/table.md"
+echo "[gpu-bench] done in $(( $(date +%s) - START ))s; files: $(ls "$OUT" | tr '\n' ' ')"
