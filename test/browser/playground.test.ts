@@ -1,5 +1,6 @@
 // The playground at / end to end in headless Chromium: load the classes, click Generate, watch the
-// progress bar, get the image and the uncertainty map, and save a screenshot to docs/playground.png.
+// progress bar, get the image and the uncertainty map, and take a screenshot: into a temporary folder,
+// or into docs/playground.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree unchanged).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,8 @@ if (!existsSync(CHROMIUM)) {
     const direct = await generate(app, JSON.parse(/-d '(.*)'/.exec(curl)![1]!));
     t.same(Buffer.from(shown.src.split(',')[1]!, 'base64'), direct.rawPayload, 'byte-identical to POST /generate');
     t.same(pageErrors, [], 'no script errors');
-    await page.screenshot({ path: join(ROOT, 'docs/playground.png') });
+    const shot = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs/playground.png') : join(tmpdir(), `playground-${process.pid}.png`);
+    await page.screenshot({ path: shot });
+    t.ok(existsSync(shot), `screenshot at ${shot}`);
   });
 }
