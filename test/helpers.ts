@@ -1,6 +1,10 @@
-// Shared test helpers: fixture paths, an app over a fixture model, PNG decoding.
+// Shared test helpers: fixture paths, an app over a fixture model, model copies, PNG decoding.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import type { Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../src/app.js';
 import { DEFAULTS, type Config } from '../src/config.js';
@@ -34,4 +38,15 @@ export function generate(app: FastifyInstance, body: unknown) {
 export async function metricValue(app: FastifyInstance, name: string): Promise<number> {
   const metric = await app.serviceMetrics.registry.getSingleMetric(name)?.get();
   return (metric?.values ?? []).filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === `${name}_count`).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A temporary copy of a model directory, its manifest edited by `edit`; removed at teardown. */
+export function copyModel(t: Test, from: string, edit: (dir: string, manifest: Record<string, unknown>) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'purrception-model-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(from, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  edit(dir, manifest);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
 }

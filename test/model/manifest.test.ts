@@ -1,22 +1,10 @@
 // A broken model directory fails start-up with a message naming the file and the problem.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadModelSpec } from '../../src/model/manifest.js';
-import { ORACLE_DIR, testConfig } from '../helpers.js';
-
-function brokenCopy(t: Test, edit: (dir: string, manifest: Record<string, unknown>) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), 'purrception-model-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(ORACLE_DIR, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  edit(dir, manifest);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return dir;
-}
-
+import { ORACLE_DIR, copyModel, testConfig } from '../helpers.js';
 
 t.test('manifest problems are named with file and field', async (t) => {
   const cases: [string, (dir: string, m: Record<string, unknown>) => void, RegExp][] = [
@@ -31,7 +19,7 @@ t.test('manifest problems are named with file and field', async (t) => {
     ['missing graph file', (d) => rmSync(join(d, 'step.onnx')), /"graphs\.step" names .*step\.onnx, which does not exist/],
   ];
   for (const [name, edit, message] of cases) {
-    const dir = brokenCopy(t, edit);
+    const dir = copyModel(t, ORACLE_DIR, edit);
     t.throws(() => loadModelSpec(dir), { code: 'MODEL_INVALID', message }, name);
     await t.rejects(buildApp({ config: testConfig({ modelDir: dir }), logger: false }), { message: /manifest\.json|step\.onnx/ }, `${name}: buildApp rejects`);
   }
@@ -39,7 +27,7 @@ t.test('manifest problems are named with file and field', async (t) => {
 
 t.test('a missing directory or invalid JSON is reported as such', async (t) => {
   t.throws(() => loadModelSpec('/nonexistent/model'), { message: /manifest\.json: not found/ });
-  const dir = brokenCopy(t, () => undefined);
+  const dir = copyModel(t, ORACLE_DIR, () => undefined);
   writeFileSync(join(dir, 'manifest.json'), '{ "format": ');
   t.throws(() => loadModelSpec(dir), { message: /manifest\.json: not valid JSON/ });
 });
@@ -53,7 +41,7 @@ t.test('a manifest that disagrees with the graphs fails when the engine starts',
     ['garbage graph', (d) => writeFileSync(join(d, 'decode.onnx'), 'not onnx at all'), /decode graph/],
   ];
   for (const [name, edit, message] of cases) {
-    const app = await buildApp({ config: testConfig({ modelDir: brokenCopy(t, edit) }), logger: false });
+    const app = await buildApp({ config: testConfig({ modelDir: copyModel(t, ORACLE_DIR, edit) }), logger: false });
     await t.rejects(app.engineReady, { message }, name);
     t.same((await app.inject('/ready')).json(), { status: 'failed' }, `${name}: not ready`);
     await app.close();

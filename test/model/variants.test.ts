@@ -1,25 +1,20 @@
 // Per-provider graph variants (manifest "variants"): validated with file and field, and each provider
 // loads its own file (an fp16 step graph for cuda and webgpu, step.onnx for cpu).
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { graphPathFor, loadModelSpec } from '../../src/model/manifest.js';
 import { OrtModel } from '../../src/model/sessions.js';
 import type { Provider } from '../../src/config.js';
-import { ORACLE_DIR } from '../helpers.js';
+import { ORACLE_DIR, copyModel } from '../helpers.js';
 
 /** A copy of the oracle model with `variants` set, and step.gpu.onnx / step.cpu.onnx beside step.onnx. */
 function withVariants(t: Test, variants: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'purrception-variants-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(ORACLE_DIR, dir, { recursive: true });
-  copyFileSync(join(dir, 'step.onnx'), join(dir, 'step.gpu.onnx'));
-  copyFileSync(join(dir, 'step.onnx'), join(dir, 'step.cpu.onnx'));
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  manifest.variants = variants;
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return dir;
+  return copyModel(t, ORACLE_DIR, (dir, manifest) => {
+    copyFileSync(join(dir, 'step.onnx'), join(dir, 'step.gpu.onnx'));
+    copyFileSync(join(dir, 'step.onnx'), join(dir, 'step.cpu.onnx'));
+    manifest.variants = variants;
+  });
 }
 
 t.test('a manifest without variants stays valid and every provider loads graphs.step', async (t) => {

@@ -1,25 +1,15 @@
 // Faults: broken model files fail start-up clearly (what test/model/manifest.test.ts does not cover
 // yet), and a step-graph run that throws gives a 5xx to the affected requests only, without a stack
 // trace, while the service keeps serving the others.
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { EngineClient, type Engine } from '../../src/engine/client.js';
 import { GenerationFailedError } from '../../src/errors.js';
-import { ROOT, TINY_DIR, generate, readyApp, testConfig } from '../helpers.js';
+import { ROOT, TINY_DIR, copyModel, generate, readyApp, testConfig } from '../helpers.js';
 import { errorProblem } from './util.js';
 
-function copyModel(t: Test, from: string, edit: (dir: string, manifest: Record<string, unknown>) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), 'purrception-faults-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(from, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  edit(dir, manifest);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  return dir;
-}
 
 t.test('corrupted or truncated graphs fail start-up naming the graph', async (t) => {
   const cases: [string, (dir: string) => void, RegExp][] = [
