@@ -56,9 +56,10 @@ t.test('a few thousand requests: resident memory levels off', async (t) => {
   const growth = samples[samples.length - 1]! - samples[warm - 1]!;
   note(t, `soak: ${total} requests in ${seconds.toFixed(1)} s${FULL ? ' (full)' : ''}; RSS MiB per ${perChunk}: ${samples.map((s) => s.toFixed(0)).join(' ')}; second half growth ${growth.toFixed(1)} MiB, slope ${slope.toFixed(2)} MiB/1000 requests`);
   t.same([...statuses.keys()], [200], 'every request served');
-  // RSS wanders by ~10 MiB (allocator, ORT arena, GC timing): the short run catches a leak of
-  // ~5 KiB per request and more; the full run (20,000 requests) one of ~1 KiB per request.
-  const maxSlope = FULL ? 1 : 5;
+  // RSS wanders by ~10 MiB (allocator, ORT arena, GC timing). The short run's second half is five
+  // samples over 1,000 requests, too few for a slope (CI once measured 9.9 MiB/1000 from jitter
+  // alone), so it bounds the growth: a leak of ~24 KiB per request or more fails. The full run
+  // (20,000 requests, 20 samples in its second half) also bounds the slope: ~1 KiB per request.
   t.ok(growth < 24, `RSS grew ${growth.toFixed(1)} MiB over the second half (< 24)`);
-  t.ok(slope < maxSlope, `RSS slope ${slope.toFixed(2)} MiB per 1000 requests over the second half (< ${maxSlope})`);
+  if (FULL) t.ok(slope < 1, `RSS slope ${slope.toFixed(2)} MiB per 1000 requests over the second half (< 1)`);
 });
