@@ -7,6 +7,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, flags, fmt, modelDir, num, readManifest, table } from './common.js';
+import { median as med, timeInterleaved } from './timing.js';
 
 const f = flags({ batch: '8', runs: '10' });
 const dir = modelDir(f);
@@ -62,19 +63,7 @@ const variants: [string, ort.InferenceSession.SessionOptions][] = [
 ];
 const sessions = await Promise.all(variants.map(([, o]) => ort.InferenceSession.create(`${dir}/step.onnx`, o)));
 for (const s of sessions) await s.run(feeds);
-const times = variants.map(() => [] as number[]);
-// blocks of 3 runs per variant, the first of each block discarded: a session's pool may still spin
-// after its run, which would otherwise be charged to the next variant
-for (let i = 0; i < runs; i++) {
-  for (const [v, s] of sessions.entries()) {
-    for (let j = 0; j < 3; j++) {
-      const t0 = performance.now();
-      await s.run(feeds);
-      if (j > 0) times[v]!.push(performance.now() - t0);
-    }
-  }
-}
-const med = (x: number[]): number => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
+const times = await timeInterleaved(sessions, feeds, runs);
 const ref = med(times[0]!);
 table(`Step graph, batch ${batch}: ORT session options (median ms)`, ['variant', 'ms', 'x default'], variants.map(([name], v) => [name, med(times[v]!), med(times[v]!) / ref]));
 for (const s of sessions) await s.release();

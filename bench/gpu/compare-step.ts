@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { median, timeInterleaved } from '../timing.js';
 
 const { values: f } = parseArgs({
   options: {
@@ -49,7 +50,6 @@ function feeds(batch: number): Record<string, ort.Tensor> {
   };
 }
 
-const median = (x: number[]): number => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
 const sessions = [];
 for (const g of graphs) sessions.push(await ort.InferenceSession.create(g, options));
 const rows: { batch: number; graph: string; ms: number; ratio: number; maxAbsMu: number }[] = [];
@@ -57,16 +57,7 @@ for (const batch of batches) {
   const input = feeds(batch);
   const mu: Float32Array[] = [];
   for (const s of sessions) mu.push((await s.run(input)).mu!.data as Float32Array); // warm-up
-  const times = sessions.map(() => [] as number[]);
-  for (let i = 0; i < runs; i++) {
-    for (const [g, s] of sessions.entries()) {
-      for (let j = 0; j < 3; j++) {
-        const t0 = performance.now();
-        await s.run(input);
-        if (j > 0) times[g]!.push(performance.now() - t0);
-      }
-    }
-  }
+  const times = await timeInterleaved(sessions, input, runs);
   const ref = median(times[0]!);
   for (const [g, graph] of graphs.entries()) {
     let diff = 0;
