@@ -6,6 +6,8 @@ not comparable with published FIDs; it ranks models and settings trained on the 
   (b) fd_clf  Frechet distance between Gaussians fitted to the classifier's penultimate features
               of the generated images and of held-out real images ("val" stream)
   (c) ceiling the same two metrics for other held-out real images ("test" stream) vs real.
+  (d) tokenizer_ceiling  the same for those images after the VQ's encode-quantize-decode round
+              trip: the best a generator of this VQ's codes can score.
 
     python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
         --vq runs/vq --dit runs/dit --tau 0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5 --cfg 0,1,1.3,2,3 \
@@ -203,6 +205,15 @@ class Evaluator:
         return self.metrics(x, y)
 
     @torch.no_grad()
+    def tokenizer_ceiling(self, vq, n: int, batch: int = 250) -> Dict[str, Any]:
+        """The ceiling's images encoded, quantized and decoded by the VQ."""
+        from .sample import decode_latents
+
+        x, y = self.source.render("test", n, self.seed)
+        recon = torch.cat([decode_latents(vq, vq.encode(xb)).float() for xb in x.split(batch)])
+        return self.metrics(recon, y)
+
+    @torch.no_grad()
     def generate(self, dit, vq, codebook: torch.Tensor, n: int, steps: int, cfg: float, tau: float,
                  seed: int = 0, batch: int = 1000) -> Tuple[torch.Tensor, torch.Tensor]:
         """n class-balanced samples (labels arange(n) % C), z0 from a seeded generator."""
@@ -335,8 +346,13 @@ def _plot_pil(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
     return path
 
 
+def ceiling_lines(results: Dict[str, Any], metric: str) -> List[Dict[str, Any]]:
+    """Horizontal reference lines: real images, and real images through the VQ when measured."""
+    names = (("ceiling", "real (ceiling)"), ("tokenizer_ceiling", "real through the VQ"))
+    return [{"name": name, "y": results[key][metric]} for key, name in names if results.get(key)]
+
+
 def plot_sweeps(results: Dict[str, Any], path: str) -> str:
-    ceil = results.get("ceiling") or {}
     panels = []
     for key, name in (("tau_sweep", "tau"), ("cfg_sweep", "cfg")):
         pts = results.get(key) or []
@@ -347,11 +363,11 @@ def plot_sweeps(results: Dict[str, Any], path: str) -> str:
         x = [p[name] for p in pts]
         panels.append({"title": f"FD-clf vs {name} ({sub})", "xlabel": name, "ylabel": "FD-clf",
                        "series": [{"name": "generated", "x": x, "y": [p["fd_clf"] for p in pts]}],
-                       "hlines": [{"name": "real (ceiling)", "y": ceil["fd_clf"]}] if ceil else []})
+                       "hlines": ceiling_lines(results, "fd_clf")})
         panels.append({"title": f"class accuracy vs {name} ({sub})", "xlabel": name,
                        "ylabel": "acc",
                        "series": [{"name": "generated", "x": x, "y": [p["acc"] for p in pts]}],
-                       "hlines": [{"name": "real (ceiling)", "y": ceil["acc"]}] if ceil else []})
+                       "hlines": ceiling_lines(results, "acc")})
     return plot_panels(panels, path, title="FD-clf is NOT Inception FID (classifier features)")
 
 
@@ -381,8 +397,11 @@ def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[fl
     (time.time() seconds, judged by the slowest point so far) are listed under "skipped"."""
     results: Dict[str, Any] = {"note": FD_NOTE, "n": n, "steps": steps,
                                "default": {"tau": default_tau, "cfg": default_cfg, "steps": steps},
-                               "ceiling": ev.ceiling(n), "tau_sweep": [], "cfg_sweep": []}
-    print(f"[eval] ceiling (held-out real vs real, n={n}): {results['ceiling']}", flush=True)
+                               "ceiling": ev.ceiling(n),
+                               "tokenizer_ceiling": ev.tokenizer_ceiling(vq, n),
+                               "tau_sweep": [], "cfg_sweep": []}
+    print(f"[eval] ceiling (held-out real vs real, n={n}): {results['ceiling']}; through the VQ: "
+          f"{results['tokenizer_ceiling']}", flush=True)
     slowest = 0.0
     for key, values in (("tau_sweep", taus), ("cfg_sweep", cfgs)):
         for v in values:

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--warmup", type=int, default=200,
                     help="LR warm-up steps (also after a resume)")
+    ap.add_argument("--cosine", action="store_true",
+                    help="decay the LR to 0.1x over this session's time box (a final session)")
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--ema-decay", type=float, default=0.9999)
     ap.add_argument("--log-every", type=int, default=100)
@@ -175,7 +177,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     stop = box.iters is not None and box.iters <= 0
     metrics: Dict[str, Any] = {}
     while not stop:
-        tu.set_lr(opt, tu.lr_at(args.lr, local, args.warmup))
+        tu.set_lr(opt, tu.lr_at(args.lr, local, args.warmup, box.progress(local), args.cosine))
         z1, codes, y = bank.sample(batch, g)
         with tu.autocast(device):
             loss, m = loss_fn(args.objective, net, z1, codes, y, codebook, generator=g)

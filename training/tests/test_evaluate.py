@@ -83,6 +83,16 @@ def test_evaluator_ceiling_and_png_folder(trained, tmp_path):
     assert json.load(open(tmp_path / "o" / "results.json"))["note"].startswith("FD-clf")
 
 
+def test_tokenizer_ceiling_runs_real_images_through_the_vq(trained, tiny_models):
+    root, zoo, clf, d = trained
+    e = ev.Evaluator.from_paths(d, root, "cpu", n_ref=60)
+    real = e.ceiling(60)
+    untrained_vq = tiny_models[0].eval()  # its reconstructions lose the images' content
+    through = e.tokenizer_ceiling(untrained_vq, 60, batch=25)
+    assert through["n"] == 60
+    assert through["fd_clf"] > real["fd_clf"] and through["acc"] < real["acc"]
+
+
 def test_plots_without_matplotlib(tmp_path, monkeypatch):
     import builtins
 
@@ -95,10 +105,12 @@ def test_plots_without_matplotlib(tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_mpl)
     results = {"ceiling": {"acc": 0.9, "fd_clf": 1.0},
+               "tokenizer_ceiling": {"acc": 0.7, "fd_clf": 2.0},
                "tau_sweep": [{"tau": t, "cfg": 1.3, "steps": 8, "n": 10, "acc": 0.5 + t / 4,
                               "fd_clf": 5 - t} for t in (0.1, 0.5, 0.9)],
                "cfg_sweep": [{"tau": 0.9, "cfg": c, "steps": 8, "n": 10, "acc": 0.4,
                               "fd_clf": 3 + c} for c in (0, 1, 2)]}
+    assert [h["y"] for h in ev.ceiling_lines(results, "acc")] == [0.9, 0.7]
     p = ev.plot_sweeps(results, str(tmp_path / "s.png"))
     c = ev.plot_convergence({"purrception": [{"step": 1, "fd_clf": 3, "acc": 0.2},
                                              {"step": 2, "fd_clf": 2, "acc": 0.4}],
