@@ -1,10 +1,11 @@
 """Random-weight models for the GPU benchmark (bench/gpu/run.sh), built with the training pipeline:
 a checkpoint (OUT/NAME/ckpt/{vq,dit}, read by the PyTorch side) and the model directory exported
 from it with the fp16 step variant (OUT/NAME), plus OUT/NAME-fp32: the same files with a manifest
-without "variants", so every provider runs step.onnx there.
+without "variants", so every provider runs step.onnx there. With --head-chunks N, also
+OUT/NAME-chunked: the same weights exported with the K-way head split over N groups of tokens.
 
     python3 bench/gpu/models.py --shape bundled --out WORK/models     # emoji-zoo-64's shape
-    python3 bench/gpu/models.py --shape paper --out WORK/models       # 32x32x4 latents, K=16384, DiT-B/2
+    python3 bench/gpu/models.py --shape paper --head-chunks 8 --out WORK/models  # 32x32x4, K=16384, DiT-B/2
     python3 bench/gpu/models.py --shape bundled --smoke --out ...     # tiny, for a CPU run
 """
 
@@ -67,6 +68,7 @@ def main() -> None:
     ap.add_argument("--shape", choices=["bundled", "paper"], required=True)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--head-chunks", type=int, default=1)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -77,8 +79,13 @@ def main() -> None:
     save_parts({"model": vq.state_dict()}, to_dict(vq.cfg), out / "ckpt" / "vq")
     save_parts({"model": dit.state_dict()}, to_dict(dit.cfg), out / "ckpt" / "dit")
     labels = [f"class{i}" for i in range(dit.cfg.num_classes)]
-    export_model(vq, dit, out, args.shape, labels, {"steps": 10, "tau": 0.9, "cfg": 1.3},
-                 {"trained": False, "bench": f"random weights, bench/gpu {args.shape}"}, fp16=True)
+    defaults = {"steps": 10, "tau": 0.9, "cfg": 1.3}
+    provenance = {"trained": False, "bench": f"random weights, bench/gpu {args.shape}"}
+    export_model(vq, dit, out, args.shape, labels, defaults, provenance, fp16=True)
+    if args.head_chunks > 1:
+        export_model(vq, dit, Path(args.out) / f"{args.shape}-chunked", args.shape, labels, defaults,
+                     {**provenance, "head_chunks": args.head_chunks}, fp16=True,
+                     head_chunks=args.head_chunks)
     plain = Path(args.out) / f"{args.shape}-fp32"
     plain.mkdir(parents=True, exist_ok=True)
     for name in ("step.onnx", "decode.onnx"):

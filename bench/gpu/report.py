@@ -50,10 +50,11 @@ def main() -> None:
     notes += [f"- error{' (' + r['label'] + ')' if r.get('label') else ''}: {r['error']}" for r in errors]
     cmp = [r for r in records if r.get("side") == "compare"]
     if cmp:
-        lines += ["", "Step graph alone (same inputs): fp16 speed-up over step.onnx and max |mu| difference",
+        lines += ["", "Step graphs alone (same inputs): speed-up over the model's step.onnx and max |mu| "
+                  "difference (MODEL-chunked: the K-way head split over groups of tokens)",
                   "", "| model | provider | batch | graph | ms | speed-up | max abs mu diff |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {r['shape']} | {r['provider']} | {r['batch']} | {Path(r['graph']).name} | "
+        lines += [f"| {r['shape']} | {r['provider']} | {r['batch']} | {Path(r['graph']).parent.name}/{Path(r['graph']).name} | "
                   f"{r['ms']:.1f} | {r['ratio']:.2f} | {r['maxAbsMu']:.1e} |" for r in cmp]
     table = "\n".join(lines + [""] + notes) + "\n"
     table_out.write_text(table)

@@ -3,7 +3,8 @@
 # (CUDA, fp32 and bf16) on the same random weights, at batch 1, 8 and 32, for two model shapes:
 # the bundled model's (64 px, 16x16x4 latents, K = 512, 10M-parameter DiT) and a paper-shaped one
 # (32x32x4 latents, K = 16384, DiT-B/2). The engine runs each model twice: with the fp16 step variant
-# (what the manifest gives webgpu) and with step.onnx (fp32). See docs/gpu.md.
+# (what the manifest gives webgpu) and with step.onnx (fp32). For the paper shape, the step graphs
+# alone are also timed with the K-way head split over 8 groups of tokens (--head-chunks). See docs/gpu.md.
 #
 # On the GPU machine (PyTorch 2.x, no Node.js, no network), from the repo root, with .device-rt/
 # (../shared/gpu/pack-runtime.sh) and dist/ (npx tsc -p . && bash bench/gpu/pack-deps.sh) carried:
@@ -11,7 +12,7 @@
 # Here, on CPU, end to end with tiny models: bash bench/gpu/run.sh --smoke OUT_DIR
 #
 # Writes OUT/run.log, OUT/results.json, OUT/table.md (3 files). Every stage is time-boxed against one
-# deadline (BUDGET seconds, default 450) so the whole run ends in under 8 minutes, whatever hangs.
+# deadline (BUDGET seconds, default 500) so the whole run ends in under 9 minutes, whatever hangs.
 set -uo pipefail
 SMOKE=0
 if [ "${1:-}" = "--smoke" ]; then SMOKE=1; shift; fi
@@ -24,7 +25,7 @@ RECORDS=$WORK/records.jsonl
 : > "$RECORDS"
 exec > >(tee -a "$OUT/run.log") 2>&1
 START=$(date +%s)
-BUDGET=${BUDGET:-450}
+BUDGET=${BUDGET:-500}
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 # stage NAME SECONDS CMD...: runs CMD with at most SECONDS (and never past the deadline, keeping 15 s
 # for the report); its JSON lines go to the records, everything to the log
@@ -72,13 +73,13 @@ echo "[gpu-bench] $(date -u +%FT%TZ) smoke=$SMOKE providers=$PROVIDERS levels=$L
 echo "[gpu-bench] node $(node --version)"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
-# Budgets in seconds (full run): bundled 20 + 20 + 2x30 + 15 = 115, paper 110 + 30 + 2x70 + 30 = 310,
-# 425 in all; the deadline (BUDGET) cuts whatever overruns.
+# Budgets in seconds (full run): bundled 20 + 20 + 2x30 + 15 = 115, paper 140 + 30 + 2x70 + 60 = 370,
+# 485 in all; the deadline (BUDGET) cuts whatever overruns.
 if [ "$SMOKE" = 1 ]; then B_MODEL=120; B_TORCH=120; B_ENGINE=120; B_CMP=120; P_MODEL=120; P_TORCH=120; P_ENGINE=120; P_CMP=120; BUDGET=${BUDGET_SMOKE:-900}
-else B_MODEL=20; B_TORCH=20; B_ENGINE=30; B_CMP=15; P_MODEL=110; P_TORCH=30; P_ENGINE=70; P_CMP=30; fi
+else B_MODEL=20; B_TORCH=20; B_ENGINE=30; B_CMP=15; P_MODEL=140; P_TORCH=30; P_ENGINE=70; P_CMP=60; fi
 for shape in $SHAPES; do
-  if [ "$shape" = bundled ]; then bm=$B_MODEL bt=$B_TORCH be=$B_ENGINE bc=$B_CMP; else bm=$P_MODEL bt=$P_TORCH be=$P_ENGINE bc=$P_CMP; fi
-  stage "$shape: models" "$bm" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/models.py --shape "$shape" $SMOKE_FLAG --out "$WORK/models"
+  if [ "$shape" = bundled ]; then bm=$B_MODEL bt=$B_TORCH be=$B_ENGINE bc=$B_CMP chunks=1; else bm=$P_MODEL bt=$P_TORCH be=$P_ENGINE bc=$P_CMP chunks=8; fi
+  stage "$shape: models" "$bm" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/models.py --shape "$shape" $SMOKE_FLAG --head-chunks "$chunks" --out "$WORK/models"
   [ -f "$WORK/models/$shape/manifest.json" ] || continue
   stage "$shape: PyTorch" "$bt" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/torch_ref.py --ckpt "$WORK/models/$shape/ckpt" \
     --shape "$shape" --device "$DEVICE" --batches "$LEVELS" --steps "$STEPS" --min-images "$MIN_IMAGES"
@@ -87,11 +88,14 @@ for shape in $SHAPES; do
     stage "$shape: engine $variant step" "$be" node dist/bench/gpu/engine.js --model "$dir" --providers "$PROVIDERS" \
       --levels "$LEVELS" --steps "$STEPS" --min-images "$MIN_IMAGES" --threads "$THREADS" --label "$shape:$variant"
   done
-  # the step graphs alone, fp32 against fp16, same inputs: speed-up and the largest |mu| difference
-  # (on cpu, ORT runs the fp16 graph through inserted casts: a check that it loads, not a speed)
-  stage "$shape: step fp32 vs fp16" "$bc" node dist/bench/gpu/compare-step.js --provider "${PROVIDERS%%,*}" \
-    --graphs "$WORK/models/$shape/step.onnx,$WORK/models/$shape/step.fp16.onnx" --batches "${LEVELS#*,}" --runs 2 \
-    --threads "$THREADS" --label "$shape"
+  # the step graphs alone, fp32 against fp16 (and with the head in chunks), same inputs: speed-up and
+  # the largest |mu| difference (on cpu, ORT runs the fp16 graph through inserted casts: a check that
+  # it loads, not a speed)
+  graphs=$WORK/models/$shape/step.onnx,$WORK/models/$shape/step.fp16.onnx
+  chunked=$WORK/models/$shape-chunked
+  [ -f "$chunked/step.onnx" ] && graphs=$graphs,$chunked/step.onnx,$chunked/step.fp16.onnx
+  stage "$shape: step graphs" "$bc" node dist/bench/gpu/compare-step.js --provider "${PROVIDERS%%,*}" \
+    --graphs "$graphs" --batches "${LEVELS#*,}" --runs 2 --threads "$THREADS" --label "$shape"
 done
 
 echo "=== report (t=$(( $(date +%s) - START ))s) ==="

@@ -105,11 +105,20 @@ def for_export(module: nn.Module) -> nn.Module:
 
 
 class StepGraph(nn.Module):
-    """One Euler step's model work for a Purrception DiT (or a CFM DiT, see below)."""
+    """One Euler step's model work for a Purrception DiT (or a CFM DiT, see below).
 
-    def __init__(self, dit: DiT, codebook: torch.Tensor):
+    head_chunks > 1 computes the K-way head, softmax and barycenter over that many groups of tokens
+    (sliced and concatenated in the graph; same outputs), so every (B, tokens, p*p, K) tensor is
+    that many times smaller. At the paper's shape one such tensor is 2 GiB at B = 32, the size at
+    which the WebGPU step was measured to slow down and lose precision; bench/gpu compares both.
+    """
+
+    def __init__(self, dit: DiT, codebook: torch.Tensor, head_chunks: int = 1):
         super().__init__()
+        if head_chunks < 1:
+            raise ValueError(f"head_chunks must be >= 1, got {head_chunks}")
         self.dit = dit
+        self.head_chunks = head_chunks
         self.register_buffer("codebook", codebook.detach().clone().float())  # (K, C)
 
     def forward(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
@@ -122,15 +131,20 @@ class StepGraph(nn.Module):
         h_c, h_u = h[0], h[1]
         # guidance on hidden states: h = h_u + w (h_c - h_u)
         h = h_u + cfg.view(-1, 1, 1) * (h_c - h_u)  # (B, T, D)
-        out = dit.head_tokens(h)  # (B, T, p*p, K) logits, or (B, T, p*p, C) velocity for cfm
         if dit.cfg.objective == "cfm":
-            return self._cfm_outputs(z, t, dit.unpatchify(out))
-        # pi = softmax(l / tau)
-        logp = torch.log_softmax(out / tau.view(-1, 1, 1, 1), dim=-1)  # (B, T, p*p, K)
-        pi = torch.exp(logp)
-        mu = torch.matmul(pi, self.codebook)  # (B, T, p*p, C): mu = sum_k pi_k e_k
-        entropy = -(pi * logp).sum(-1, keepdim=True)  # (B, T, p*p, 1): H(pi) in nats
+            return self._cfm_outputs(z, t, dit.head(h))
+        tau = tau.view(-1, 1, 1, 1)
+        parts = [self._posterior(part, tau) for part in h.chunk(self.head_chunks, dim=1)]
+        mu = torch.cat([m for m, _ in parts], dim=1)  # (B, T, p*p, C)
+        entropy = torch.cat([e for _, e in parts], dim=1)  # (B, T, p*p, 1)
         return dit.unpatchify(mu), dit.unpatchify(entropy)[:, 0]  # (B,C,h,w), (B,h,w)
+
+    def _posterior(self, h: torch.Tensor, tau: torch.Tensor):
+        """pi = softmax(l / tau) over the codebook for tokens h: (E_pi[e], H(pi) in nats)."""
+        logp = torch.log_softmax(self.dit.head_tokens(h) / tau, dim=-1)  # (B, T', p*p, K)
+        pi = torch.exp(logp)
+        mu = torch.matmul(pi, self.codebook)  # (B, T', p*p, C): mu = sum_k pi_k e_k
+        return mu, -(pi * logp).sum(-1, keepdim=True)
 
     @staticmethod
     def _cfm_outputs(z: torch.Tensor, t: torch.Tensor, v: torch.Tensor):
@@ -351,12 +365,14 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
 @torch.no_grad()
 def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
                  labels: Sequence[str], defaults: Dict[str, Any], provenance: Dict[str, Any],
-                 description: str = "", fp16_weights: bool = False, fp16: bool = False) -> Path:
+                 description: str = "", fp16_weights: bool = False, fp16: bool = False,
+                 head_chunks: int = 1) -> Path:
     """Write step.onnx, decode.onnx and manifest.json for (vq, dit) into out_dir.
 
     fp16_weights: store the weights that are exactly fp16-representable as fp16 (lossless).
     fp16: also write step.fp16.onnx (fp16 compute, fp32 inputs and outputs, see fp16_step_graph)
     and declare it in the manifest as the step graph of the GPU providers (cuda, webgpu).
+    head_chunks: see StepGraph (the outputs are the same; only peak tensor sizes change).
     """
     if dit.cfg.objective == "dfm":
         raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
@@ -367,8 +383,8 @@ def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
     vq, dit = vq.float().cpu().eval(), dit.float().cpu().eval()
     labels = validate_labels(labels, dit.cfg.num_classes)
 
-    _onnx_export(StepGraph(for_export(dit), vq.codebook), example_step_inputs(dit.cfg), out / "step.onnx",
-                 STEP_INPUTS, STEP_OUTPUTS)
+    _onnx_export(StepGraph(for_export(dit), vq.codebook, head_chunks),
+                 example_step_inputs(dit.cfg), out / "step.onnx", STEP_INPUTS, STEP_OUTPUTS)
     c, s = dit.cfg.latent_channels, dit.cfg.latent_size
     _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
                  DECODE_INPUTS, DECODE_OUTPUTS)
@@ -434,6 +450,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--tau", type=float, default=0.9)
     ap.add_argument("--cfg", type=float, default=1.3)
+    ap.add_argument("--head-chunks", type=int, default=1,
+                    help="split the K-way head over this many groups of tokens (smaller tensors "
+                         "for large K; same outputs)")
     ap.add_argument("--provenance", help="JSON file merged into the manifest's provenance")
     ap.add_argument("--fp16-weights", action="store_true",
                     help="store fp16-representable weights as fp16 (lossless for checkpoints saved "
@@ -462,7 +481,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         labels = ckpt_cfg.get("labels") or [f"class{i}" for i in range(dit.cfg.num_classes)]
     out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels,
                        {"steps": args.steps, "tau": args.tau, "cfg": args.cfg}, provenance,
-                       args.description, fp16_weights=args.fp16_weights, fp16=args.fp16)
+                       args.description, fp16_weights=args.fp16_weights, fp16=args.fp16,
+                       head_chunks=args.head_chunks)
     print(f"wrote {out}")
 
 

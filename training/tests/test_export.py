@@ -287,3 +287,26 @@ def test_fp16_step_variant(tmp_path, tiny_models):
     assert ent_err < 0.02, ent_err
     other = run_onnx(out / "step.onnx", {**feeds, "y": (feeds["y"] + 1) % 4})
     assert np.abs(other["mu"] - ref["mu"]).max() > 10 * mu_err  # the class matters far more
+
+
+@requires_ort
+def test_head_chunks_give_the_same_outputs_with_smaller_tensors(tmp_path, exported, tiny_models):
+    """--head-chunks 3 over the fixture's 16 tokens: three heads (6, 6, 4 tokens), same mu and
+    entropy as the one-piece graph, and the fp16 variant is still built from it."""
+    from purrception.export import FP16_VARIANT, export_model
+
+    one, _, _ = exported
+    vq, dit = tiny_models
+    out = export_model(vq, dit, tmp_path / "chunked", "chunked", ["cat", "dog", "fox", "owl"],
+                       {"steps": 8, "tau": 0.9, "cfg": 1.3}, {}, fp16=True, head_chunks=3)
+    g = onnx.load(str(out / "step.onnx")).graph
+    ops = [n.op_type for n in g.node]
+    assert ops.count("LogSoftmax") == 3  # one K-way softmax per group of tokens
+    feeds = _step_feeds()
+    ref, chunked = run_onnx(one / "step.onnx", feeds), run_onnx(out / "step.onnx", feeds)
+    np.testing.assert_allclose(chunked["mu"], ref["mu"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(chunked["entropy"], ref["entropy"], atol=1e-6, rtol=0)
+    half = run_onnx(out / FP16_VARIANT, feeds)
+    assert np.abs(half["mu"] - ref["mu"]).max() < 0.02 * float(vq.codebook.abs().max())
+    with pytest.raises(ValueError, match="head_chunks"):
+        StepGraph(dit, vq.codebook, head_chunks=0)
