@@ -348,7 +348,7 @@ def _plot_pil(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
 
 def ceiling_lines(results: Dict[str, Any], metric: str) -> List[Dict[str, Any]]:
     """Horizontal reference lines: real images, and real images through the VQ when measured."""
-    names = (("ceiling", "real (ceiling)"), ("tokenizer_ceiling", "real through the VQ"))
+    names = (("ceiling", "real (ceiling)"), ("tokenizer_ceiling", "real via the VQ"))
     return [{"name": name, "y": results[key][metric]} for key, name in names if results.get(key)]
 
 
