@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { DEFAULTS, type Config } from '../src/config.js';
 import type { Manifest } from '../src/model/manifest.js';
+import { closedLoopSeconds } from './timing.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUNDLED_MODEL = `${ROOT}models/emoji-zoo-64`;
@@ -113,17 +114,8 @@ export async function closedLoop(
   next: () => unknown,
 ): Promise<{ seconds: number; outcomes: Outcome[] }> {
   const outcomes: Outcome[] = [];
-  let issued = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < total) {
-        issued++;
-        outcomes.push(await post(url, next()));
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, outcomes };
+  const seconds = await closedLoopSeconds(concurrency, total, async () => outcomes.push(await post(url, next())));
+  return { seconds, outcomes };
 }
 
 /** Open loop: requests arrive at a fixed rate whatever the service does (no coordinated omission). */

@@ -12,6 +12,7 @@ import { EngineClient } from '../src/engine/client.js';
 import {
   ROOT, benchConfig, body, closedLoop, describe, flags, modelDir, num, ok, readManifest, startService, table, threads,
 } from './common.js';
+import { closedLoopSeconds } from './timing.js';
 
 const f = flags({ ckpt: '', steps: '10', concurrency: '8', images: '32', threads: '', rounds: '2' });
 const dir = modelDir(f);
@@ -46,17 +47,10 @@ const engine = await EngineClient.start({
 });
 const warm = Array.from({ length: concurrency }, () => engine.generate({ classId: 0, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps: 2, seed: 1 }));
 await Promise.all(warm); // every batch size up to `concurrency` allocated once
-let issued = 0;
-const engineStarted = performance.now();
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (issued < images) {
-      issued++;
-      await engine.generate({ classId: issued % manifest.num_classes, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps, seed: issued });
-    }
-  }),
+const engineSeconds = await closedLoopSeconds(concurrency, images, (n) =>
+  engine.generate({ classId: n % manifest.num_classes, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps, seed: n }),
 );
-const engineRate = images / ((performance.now() - engineStarted) / 1000);
+const engineRate = images / engineSeconds;
 await engine.close();
 
 // 3. The service through HTTP, PNG included

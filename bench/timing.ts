@@ -1,5 +1,5 @@
-// Timing of ONNX Runtime sessions side by side, without dependencies beyond onnxruntime (bench/gpu
-// runs it on a machine that has no node_modules of the service).
+// Timing helpers without dependencies beyond onnxruntime's types (bench/gpu runs them on a machine
+// that has no node_modules of the service): sessions side by side, and closed-loop load.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 
 export function median(values: number[]): number {
@@ -23,4 +23,19 @@ export async function timeInterleaved(sessions: InferenceSession[], feeds: Recor
     }
   }
   return times;
+}
+
+/**
+ * Closed loop: `concurrency` workers, each starts the next task (numbered 1 to `total`) when its
+ * previous one returns. Resolves with the seconds from the first start to the last return.
+ */
+export async function closedLoopSeconds(concurrency: number, total: number, task: (n: number) => Promise<unknown>): Promise<number> {
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < total) await task(++issued);
+    }),
+  );
+  return (performance.now() - started) / 1000;
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { EngineClient } from '../../src/engine/client.js';
 import { parseProviders } from '../../src/config.js';
 import { graphPathFor, loadModelSpec } from '../../src/model/manifest.js';
+import { closedLoopSeconds } from '../timing.js';
 
 const { values: f } = parseArgs({
   options: {
@@ -51,17 +52,7 @@ for (const level of levels) {
   // warm-up at this batch size: the runtime sizes its buffers (and WebGPU its pipelines) per shape
   await Promise.all(Array.from({ length: level }, () => engine.generate(request(2))));
   const images = Math.max(level, Number(f['min-images']));
-  let issued = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: level }, async () => {
-      while (issued < images) {
-        issued++;
-        await engine.generate(request(steps));
-      }
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = await closedLoopSeconds(level, images, () => engine.generate(request(steps)));
   emit({ provider, stepFile, batch: level, images, seconds, images_per_s: images / seconds });
 }
 await engine.close();

@@ -10,7 +10,6 @@ import { GenerationFailedError } from '../../src/errors.js';
 import { ROOT, TINY_DIR, copyModel, generate, readyApp, testConfig } from '../helpers.js';
 import { errorProblem } from './util.js';
 
-
 t.test('corrupted or truncated graphs fail start-up naming the graph', async (t) => {
   const cases: [string, (dir: string) => void, RegExp][] = [
     ['truncated decode graph', (d) => truncateSync(join(d, 'decode.onnx'), 4096), /decode graph/],

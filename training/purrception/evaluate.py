@@ -205,13 +205,14 @@ class Evaluator:
         return self.metrics(x, y)
 
     @torch.no_grad()
-    def tokenizer_ceiling(self, vq, n: int, batch: int = 250) -> Dict[str, Any]:
-        """The ceiling's images encoded, quantized and decoded by the VQ."""
+    def ceilings(self, vq, n: int, batch: int = 250) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """(ceiling, tokenizer ceiling): the ceiling's images as they are, and encoded, quantized
+        and decoded by the VQ, rendered once for both."""
         from .sample import decode_latents
 
         x, y = self.source.render("test", n, self.seed)
         recon = torch.cat([decode_latents(vq, vq.encode(xb)).float() for xb in x.split(batch)])
-        return self.metrics(recon, y)
+        return self.metrics(x, y), self.metrics(recon, y)
 
     @torch.no_grad()
     def generate(self, dit, vq, codebook: torch.Tensor, n: int, steps: int, cfg: float, tau: float,
@@ -395,10 +396,10 @@ def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[fl
     """tau sweep at cfg = default_cfg, cfg sweep at tau = default_tau; `on_point(results)` after
     each point (the pipeline writes results as they come). Points that would end after `deadline`
     (time.time() seconds, judged by the slowest point so far) are listed under "skipped"."""
+    ceiling, tokenizer_ceiling = ev.ceilings(vq, n)
     results: Dict[str, Any] = {"note": FD_NOTE, "n": n, "steps": steps,
                                "default": {"tau": default_tau, "cfg": default_cfg, "steps": steps},
-                               "ceiling": ev.ceiling(n),
-                               "tokenizer_ceiling": ev.tokenizer_ceiling(vq, n),
+                               "ceiling": ceiling, "tokenizer_ceiling": tokenizer_ceiling,
                                "tau_sweep": [], "cfg_sweep": []}
     print(f"[eval] ceiling (held-out real vs real, n={n}): {results['ceiling']}; through the VQ: "
           f"{results['tokenizer_ceiling']}", flush=True)

@@ -86,9 +86,8 @@ def test_evaluator_ceiling_and_png_folder(trained, tmp_path):
 def test_tokenizer_ceiling_runs_real_images_through_the_vq(trained, tiny_models):
     root, zoo, clf, d = trained
     e = ev.Evaluator.from_paths(d, root, "cpu", n_ref=60)
-    real = e.ceiling(60)
     untrained_vq = tiny_models[0].eval()  # its reconstructions lose the images' content
-    through = e.tokenizer_ceiling(untrained_vq, 60, batch=25)
+    real, through = e.ceilings(untrained_vq, 60, batch=25)
     assert through["n"] == 60
     assert through["fd_clf"] > real["fd_clf"] and through["acc"] < real["acc"]
 
