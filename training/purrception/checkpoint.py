@@ -166,17 +166,17 @@ def select(state: Dict[str, Any], *prefixes: str) -> Dict[str, torch.Tensor]:
 
 
 def load_model(kind: str, ckpt_dir: Union[str, os.PathLike]) -> torch.nn.Module:
-    """Build a VQModel (kind "vq") or DiT (kind "dit") from a checkpoint directory.
+    """Build a tokenizer (kind "vq") or DiT (kind "dit") from a checkpoint directory.
 
     Config: `config[kind]` if present, else the config itself. Weights: the first non-empty of
     state["ema"], state["model"], state[kind], else the flat state (EMA weights are served).
     """
     from .config import DiTConfig, VQConfig, from_dict
-    from .models import DiT, VQModel
+    from .models import DiT, build_vq
 
     state, config = load_parts(ckpt_dir)
     sub = config.get(kind, config)
-    model = VQModel(from_dict(VQConfig, sub)) if kind == "vq" else DiT(from_dict(DiTConfig, sub))
+    model = build_vq(from_dict(VQConfig, sub)) if kind == "vq" else DiT(from_dict(DiTConfig, sub))
     weights = select(state, "ema", "model", kind)
     model.load_state_dict(weights)
     return model.eval()

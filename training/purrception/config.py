@@ -15,8 +15,13 @@ OBJECTIVES = ("purrception", "cfm", "dfm")
 T = TypeVar("T")
 
 
+VQ_ARCHS = ("ldm", "patch")
+
+
 @dataclass
 class VQConfig:
+    # "ldm": the vq-f8 layout (models/vq.py); "patch": k-means pixel patches (models/patch_vq.py)
+    arch: str = "ldm"
     in_channels: int = 3  # RGB input in [-1, 1]
     ch: int = 64  # base channel count of the encoder/decoder (vq-f8: 128)
     ch_mult: Tuple[int, ...] = (1, 2, 2)  # channel multiplier per level; downsampling 2**(len-1)
@@ -26,10 +31,11 @@ class VQConfig:
     embed_dim: int = 4  # D, codebook entry size = latent channels (= z_channels, as in vq-f8)
     image_size: int = 64  # H = W of the training images
     beta: float = 0.25  # commitment loss weight
+    patch_size: int = 4  # arch "patch": side of the pixel patch one code stands for
 
     @property
     def downsample(self) -> int:
-        return 2 ** (len(self.ch_mult) - 1)
+        return self.patch_size if self.arch == "patch" else 2 ** (len(self.ch_mult) - 1)
 
     @property
     def latent_size(self) -> int:
@@ -109,6 +115,14 @@ PRESETS: Dict[str, Tuple[VQConfig, DiTConfig]] = {
         VQConfig(),
         DiTConfig(num_classes=12),
     ),
+    # The bundled model's recipe for 2 CPU cores (docs/tokenizers.md): a k-means codebook of
+    # 4x4 RGB patches (embed_dim = 3*4*4) refined by a small decoder on the 16x16 code grid, and a
+    # 1.5M-parameter DiT.
+    "emoji-zoo-64-patch": (
+        VQConfig(arch="patch", ch=128, num_res_blocks=3, codebook_size=512, embed_dim=48,
+                 patch_size=4),
+        DiTConfig(latent_channels=48, hidden=128, depth=4, heads=4),
+    ),
     "DiT-B/2": (VQ_F8, _paper_dit(hidden=768, depth=12, heads=12)),
     "DiT-L/2": (VQ_F8, _paper_dit(hidden=1024, depth=24, heads=16)),
     "DiT-XL/2": (VQ_F8, _paper_dit(hidden=1152, depth=28, heads=16)),
@@ -123,4 +137,5 @@ def get_preset(name: str) -> Tuple[VQConfig, DiTConfig]:
     return dataclasses.replace(vq), dataclasses.replace(dit)
 
 
-__all__ = ["VQConfig", "DiTConfig", "PRESETS", "OBJECTIVES", "get_preset", "from_dict", "to_dict"]
+__all__ = ["VQ_ARCHS", "VQConfig", "DiTConfig", "PRESETS", "OBJECTIVES", "get_preset", "from_dict",
+           "to_dict"]

@@ -14,6 +14,8 @@ not comparable with published FIDs; it ranks models and settings trained on the 
         --n 2000 --out runs/eval          (trains the classifier first when runs/clf is empty)
     python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
         --images generated/ --out runs/eval-http     (PNG folder: generated/<label>/*.png)
+    python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
+        --model ../models/emoji-zoo-64 --out runs/eval-model   (the exported ONNX graphs)
 """
 
 from __future__ import annotations
@@ -173,6 +175,78 @@ def fd_between(f1: torch.Tensor, f2: torch.Tensor) -> float:
 
 
 # ------------------------------------------------------------------------------------------------
+# Models under evaluation: PyTorch checkpoints, or an exported model directory run through ONNX
+# ------------------------------------------------------------------------------------------------
+
+class TorchModel:
+    """A DiT and its tokenizer in PyTorch: the project's reference sampler (sample.py)."""
+
+    def __init__(self, dit, vq, codebook: torch.Tensor):
+        self.dit, self.vq, self.codebook = dit, vq, codebook
+        self.latent_shape = (dit.cfg.latent_channels, dit.cfg.latent_size, dit.cfg.latent_size)
+
+    @torch.no_grad()
+    def sample(self, y: torch.Tensor, steps: int, cfg: float, tau: float, z0: torch.Tensor,
+               generator: torch.Generator) -> torch.Tensor:
+        from .sample import decode_latents, sample
+
+        was = self.dit.training
+        self.dit.eval()
+        with tu.autocast(z0.device):
+            z = sample(self.dit, self.codebook, y, steps, cfg, tau, z0,
+                       objective=self.dit.cfg.objective, generator=generator)
+        self.dit.train(was)
+        return decode_latents(self.vq, z.float()).float()
+
+    @torch.no_grad()
+    def round_trip(self, x: torch.Tensor) -> torch.Tensor:
+        from .sample import decode_latents
+
+        return decode_latents(self.vq, self.vq.encode(x)).float()
+
+
+class OnnxModel:
+    """An exported model directory (manifest.json + graphs) run with onnxruntime, as the service
+    runs it: the same Euler loop over step.onnx, then decode.onnx. Anyone can check a model card's
+    numbers from a clone, without the PyTorch checkpoints."""
+
+    def __init__(self, model_dir: str):
+        from pathlib import Path
+
+        self.dir = Path(model_dir)
+        self.manifest = json.loads((self.dir / "manifest.json").read_text())
+        lat = self.manifest["latent"]
+        self.latent_shape = (lat["channels"], lat["height"], lat["width"])
+        self.graphs = {k: str(self.dir / v) for k, v in self.manifest["graphs"].items()}
+
+    def _run(self, graph: str, **feeds: np.ndarray) -> Dict[str, np.ndarray]:
+        from .ort import run_onnx
+
+        return run_onnx(self.graphs[graph], feeds)
+
+    @torch.no_grad()
+    def sample(self, y: torch.Tensor, steps: int, cfg: float, tau: float, z0: torch.Tensor,
+               generator: torch.Generator) -> torch.Tensor:
+        n = len(y)
+        z = z0.float().cpu().numpy()
+        feeds = {"y": y.cpu().numpy().astype(np.int64),
+                 "cfg": np.full(n, cfg, np.float32), "tau": np.full(n, tau, np.float32)}
+        for s in range(steps):  # t = s/T; z <- z + (mu - z) / (T - s): the last step lands on mu
+            t = np.full(n, s / steps, np.float32)
+            mu = self._run("step", z=z, t=t, **feeds)["mu"]
+            z = (z + (mu - z) / np.float32(steps - s)).astype(np.float32)
+        return torch.from_numpy(self._run("decode", z=z)["image"]).to(z0.device)
+
+    @torch.no_grad()
+    def round_trip(self, x: torch.Tensor) -> torch.Tensor:
+        if "encode" not in self.graphs:
+            raise ValueError(f"{self.dir}: the manifest lists no encode graph, so real images "
+                             f"cannot be sent through its tokenizer")
+        z = self._run("encode", image=x.float().cpu().numpy())["z"]
+        return torch.from_numpy(self._run("decode", z=z)["image"]).to(x.device)
+
+
+# ------------------------------------------------------------------------------------------------
 # Evaluator: reference statistics once, then metrics for any set of images or any model
 # ------------------------------------------------------------------------------------------------
 
@@ -205,41 +279,30 @@ class Evaluator:
         return self.metrics(x, y)
 
     @torch.no_grad()
-    def ceilings(self, vq, n: int, batch: int = 250) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    def ceilings(self, model, n: int, batch: int = 250) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         """(ceiling, tokenizer ceiling): the ceiling's images as they are, and encoded, quantized
-        and decoded by the VQ, rendered once for both."""
-        from .sample import decode_latents
-
+        and decoded by the model's tokenizer, rendered once for both."""
         x, y = self.source.render("test", n, self.seed)
-        recon = torch.cat([decode_latents(vq, vq.encode(xb)).float() for xb in x.split(batch)])
+        recon = torch.cat([model.round_trip(xb) for xb in x.split(batch)])
         return self.metrics(x, y), self.metrics(recon, y)
 
     @torch.no_grad()
-    def generate(self, dit, vq, codebook: torch.Tensor, n: int, steps: int, cfg: float, tau: float,
-                 seed: int = 0, batch: int = 1000) -> Tuple[torch.Tensor, torch.Tensor]:
+    def generate(self, model, n: int, steps: int, cfg: float, tau: float, seed: int = 0,
+                 batch: int = 1000) -> Tuple[torch.Tensor, torch.Tensor]:
         """n class-balanced samples (labels arange(n) % C), z0 from a seeded generator."""
-        from .sample import decode_latents, sample
-
         dev = self.device
         g = make_generator(dev, seed, "eval-z0")
         y_all = torch.arange(n, device=dev) % self.num_classes
-        lat = dit.cfg.latent_size
         out = []
         for y in y_all.split(batch):
-            z0 = torch.randn(len(y), dit.cfg.latent_channels, lat, lat, generator=g, device=dev)
-            with tu.autocast(dev):
-                z = sample(dit, codebook, y, steps, cfg, tau, z0, objective=dit.cfg.objective,
-                           generator=g)
-            out.append(decode_latents(vq, z.float()).float())
+            z0 = torch.randn(len(y), *model.latent_shape, generator=g, device=dev)
+            out.append(model.sample(y, steps, cfg, tau, z0, g))
         return torch.cat(out), y_all
 
-    def eval_model(self, dit, vq, codebook, n: int, steps: int, cfg: float, tau: float,
-                   seed: int = 0, batch: int = 1000) -> Dict[str, Any]:
+    def eval_model(self, model, n: int, steps: int, cfg: float, tau: float, seed: int = 0,
+                   batch: int = 1000) -> Dict[str, Any]:
         t0 = time.time()
-        was = dit.training
-        dit.eval()
-        x, y = self.generate(dit, vq, codebook, n, steps, cfg, tau, seed, batch)
-        dit.train(was)
+        x, y = self.generate(model, n, steps, cfg, tau, seed, batch)
         rec = self.metrics(x, y)
         rec.update({"tau": tau, "cfg": cfg, "steps": steps, "seconds": round(time.time() - t0, 2)})
         return rec
@@ -389,14 +452,14 @@ def plot_convergence(runs: Dict[str, List[Dict[str, Any]]], path: str,
 # Sweeps
 # ------------------------------------------------------------------------------------------------
 
-def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[float],
+def run_sweeps(ev: Evaluator, model, taus: Sequence[float],
                cfgs: Sequence[float], default_tau: float, default_cfg: float, n: int, steps: int,
                seed: int = 0, batch: int = 1000, grid_png: Optional[str] = None,
                on_point=None, deadline: Optional[float] = None) -> Dict[str, Any]:
     """tau sweep at cfg = default_cfg, cfg sweep at tau = default_tau; `on_point(results)` after
     each point (the pipeline writes results as they come). Points that would end after `deadline`
     (time.time() seconds, judged by the slowest point so far) are listed under "skipped"."""
-    ceiling, tokenizer_ceiling = ev.ceilings(vq, n)
+    ceiling, tokenizer_ceiling = ev.ceilings(model, n)
     results: Dict[str, Any] = {"note": FD_NOTE, "n": n, "steps": steps,
                                "default": {"tau": default_tau, "cfg": default_cfg, "steps": steps},
                                "ceiling": ceiling, "tokenizer_ceiling": tokenizer_ceiling,
@@ -411,7 +474,7 @@ def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[fl
                 results.setdefault("skipped", []).append({"sweep": key, "tau": tau, "cfg": cfg})
                 print(f"[eval] {key} tau={tau} cfg={cfg}: skipped (time box)", flush=True)
                 continue
-            rec = ev.eval_model(dit, vq, codebook, n, steps, cfg, tau, seed, batch)
+            rec = ev.eval_model(model, n, steps, cfg, tau, seed, batch)
             slowest = max(slowest, rec["seconds"])
             results[key].append(rec)
             print(f"[eval] {key} tau={tau} cfg={cfg}: acc={rec['acc']:.3f} "
@@ -419,8 +482,7 @@ def run_sweeps(ev: Evaluator, dit, vq, codebook: torch.Tensor, taus: Sequence[fl
             if on_point:
                 on_point(results)
     if grid_png and (deadline is None or time.time() + slowest / 4 < deadline):
-        x, y = ev.generate(dit, vq, codebook, 8 * ev.num_classes, steps, default_cfg, default_tau,
-                           seed, batch)
+        x, y = ev.generate(model, 8 * ev.num_classes, steps, default_cfg, default_tau, seed, batch)
         save_class_grid(x, y, ev.num_classes, grid_png)
     return results
 
@@ -458,6 +520,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--dit", default=None, help="DiT checkpoint dir (samples with its EMA weights)")
     ap.add_argument("--which", default="ema", choices=["ema", "model"])
     ap.add_argument("--vq", default=None, help="VQ checkpoint dir (decoder)")
+    ap.add_argument("--model", default=None,
+                    help="exported model directory (manifest.json + ONNX graphs, run with "
+                         "onnxruntime-node) instead of --dit/--vq checkpoints")
     ap.add_argument("--images", default=None, help="folder of generated PNGs: <label>/*.png")
     ap.add_argument("--tau", default="0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5")
     ap.add_argument("--cfg", default="0,1,1.3,2,3")
@@ -515,13 +580,18 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         rec = ev.metrics(x, y)
         write({"images": args.images, "folder": rec, "ceiling": ev.ceiling(len(y))})
         print(f"[eval] folder {args.images}: {rec}; ceiling {results['ceiling']}", flush=True)
-    if args.dit:
+    model = None
+    if args.model:
+        model = OnnxModel(args.model)
+        write({"model": {"dir": args.model, "name": model.manifest["name"]}})
+    elif args.dit:
         dit, dcfg = tu.load_dit(args.dit, args.which, device)
         vq, _ = tu.load_vq(args.vq, device)
-        codebook = vq.codebook.detach().float()
+        model = TorchModel(dit, vq, vq.codebook.detach().float())
         write({"dit": {"dir": args.dit, "which": args.which, "step": dcfg.get("step"),
                        "objective": dit.cfg.objective}})
-        sweeps = run_sweeps(ev, dit, vq, codebook, _floats(args.tau), _floats(args.cfg),
+    if model is not None:
+        sweeps = run_sweeps(ev, model, _floats(args.tau), _floats(args.cfg),
                             args.default_tau, args.default_cfg, args.n, args.steps, args.seed,
                             args.batch, grid_png=os.path.join(args.out, "samples.png"),
                             on_point=write, deadline=deadline)

@@ -34,13 +34,15 @@ import torch.nn.functional as F
 
 from . import CONTRACT_FORMAT
 from .config import DiTConfig, VQConfig, from_dict, to_dict
-from .models import DiT, VQModel
+from .models import DiT, Tokenizer, build_vq
 
 OPSET = 17
 STEP_INPUTS = ["z", "t", "y", "cfg", "tau"]
 STEP_OUTPUTS = ["mu", "entropy"]
 DECODE_INPUTS = ["z"]
 DECODE_OUTPUTS = ["image", "codes"]
+ENCODE_INPUTS = ["image"]
+ENCODE_OUTPUTS = ["z", "codes"]
 LABEL_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe class names
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)  # the tanh GELU's constants
 GELU_KAPPA = 0.044715
@@ -157,7 +159,7 @@ class StepGraph(nn.Module):
 class DecodeGraph(nn.Module):
     """x = Decoder(Quantize(z)), clamped to [-1, 1]; also the codes."""
 
-    def __init__(self, vq: VQModel):
+    def __init__(self, vq: Tokenizer):
         super().__init__()
         self.vq = vq
 
@@ -165,6 +167,19 @@ class DecodeGraph(nn.Module):
         codes = self.vq.quantize.nearest(z)  # (B, h, w) int64
         z_q = self.vq.quantize.embedding(codes).permute(0, 3, 1, 2)  # (B, C, h, w)
         return self.vq.decode(z_q).clamp(-1.0, 1.0), codes
+
+
+class EncodeGraph(nn.Module):
+    """image [-1, 1] -> (z, codes): the encoder, then the nearest codebook entry per position; z is
+    that entry's vector, so decoding z gives the tokenizer's reconstruction."""
+
+    def __init__(self, vq: Tokenizer):
+        super().__init__()
+        self.vq = vq
+
+    def forward(self, image: torch.Tensor):
+        codes = self.vq.quantize.nearest(self.vq.encode(image))  # (B, h, w) int64
+        return self.vq.quantize.embedding(codes).permute(0, 3, 1, 2), codes  # (B, C, h, w)
 
 
 #################################################################################
@@ -354,7 +369,7 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "labels": list(labels),
         "defaults": {"steps": int(defaults["steps"]), "tau": float(defaults["tau"]),
                      "cfg": float(defaults["cfg"])},
-        "graphs": {"step": "step.onnx", "decode": "decode.onnx"},
+        "graphs": {"step": "step.onnx", "decode": "decode.onnx", "encode": "encode.onnx"},
         "provenance": provenance,
     }
     if variants:  # optional: graph -> {execution provider -> file}; others run "graphs"
@@ -363,7 +378,7 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
 
 
 @torch.no_grad()
-def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
+def export_model(vq: Tokenizer, dit: DiT, out_dir: Union[str, Path], name: str,
                  labels: Sequence[str], defaults: Dict[str, Any], provenance: Dict[str, Any],
                  description: str = "", fp16_weights: bool = False, fp16: bool = False,
                  head_chunks: int = 1) -> Path:
@@ -388,12 +403,15 @@ def export_model(vq: VQModel, dit: DiT, out_dir: Union[str, Path], name: str,
     c, s = dit.cfg.latent_channels, dit.cfg.latent_size
     _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
                  DECODE_INPUTS, DECODE_OUTPUTS)
+    size = vq.cfg.image_size
+    _onnx_export(EncodeGraph(vq), (torch.rand(2, 3, size, size) * 2 - 1,), out / "encode.onnx",
+                 ENCODE_INPUTS, ENCODE_OUTPUTS)
     variants = None
     if fp16:
         fp16_step_graph(out / "step.onnx", out / FP16_VARIANT)
         variants = {"step": {provider: FP16_VARIANT for provider in FP16_PROVIDERS}}
     if fp16_weights:
-        for graph in ("step.onnx", "decode.onnx"):
+        for graph in ("step.onnx", "decode.onnx", "encode.onnx"):
             store_weights_fp16(out / graph)
 
     provenance = dict(provenance)
@@ -428,7 +446,7 @@ def _load_checkpoints(args: argparse.Namespace):
         raise SystemExit("give --ckpt DIR, or --vq DIR and --dit DIR, or --random")
     # one directory for both: config {"vq": ..., "dit": ...}, state {"vq": ..., "dit"/"ema": ...}
     state, cfg = load_parts(ckpt)
-    vq = VQModel(from_dict(VQConfig, cfg["vq"]))
+    vq = build_vq(from_dict(VQConfig, cfg["vq"]))
     vq.load_state_dict(select(state, "vq"))
     dit = DiT(from_dict(DiTConfig, cfg["dit"]))
     dit.load_state_dict(select(state, "ema", "dit", "model"))

@@ -54,11 +54,23 @@ def purrception_loss(model: nn.Module, z1: torch.Tensor, codes: torch.Tensor, y:
     # z_t = t z1 + (1 - t) z0 ;  loss = CE(l(z_t, t, y), codes) + 1e-5 logsumexp(l)^2
     tt = t.view(-1, 1, 1, 1)
     z_t = tt * z1 + (1 - tt) * z0  # (N, C, h, w)
-    logits = model(z_t, t, y)  # (N, K, h, w)
-    ce = F.cross_entropy(logits, codes)
-    zl = z_loss(logits)
-    acc = (logits.argmax(1) == codes).float().mean()
+    # Positions as contiguous rows of K logits, and one logsumexp for both terms: the same loss as
+    # cross_entropy + z_loss on (N, K, h, w), at about 2/3 of the CPU time (K = 1024).
+    logits = model(z_t, t, y, token_layout=True)  # (N, T * p*p, K)
+    rows = logits.reshape(-1, logits.shape[-1])  # (N * h * w, K)
+    target = _core(model).patchify_codes(codes).reshape(-1, 1)  # (N * h * w, 1)
+    lse = torch.logsumexp(rows, dim=1)
+    ce = (lse - rows.gather(1, target).squeeze(1)).mean()
+    zl = Z_LOSS_WEIGHT * lse.pow(2).mean()
+    acc = (rows.detach().argmax(1) == target.squeeze(1)).float().mean()
     return ce + zl, {"ce": ce.item(), "z_loss": zl.item(), "acc": acc.item()}
+
+
+def _core(model: nn.Module) -> nn.Module:
+    """The DiT inside a DDP or torch.compile wrapper (for its helper methods, not its forward)."""
+    while hasattr(model, "module") or hasattr(model, "_orig_mod"):
+        model = getattr(model, "module", None) or getattr(model, "_orig_mod")
+    return model
 
 
 def cfm_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tensor,

@@ -33,7 +33,7 @@ from . import trainutil as tu
 
 # Stage plans: seconds for the GPU run (one H200), tiny numbers for --smoke (CPU, < 3 minutes).
 GPU = {
-    "preset": "emoji-zoo-64", "vq_seconds": 85, "vq_batch": 64,
+    "preset": "emoji-zoo-64-patch", "vq_seconds": 85, "vq_batch": 64, "vq_lr": 1e-3,
     "bank_n": 200_000, "bank_batch": 2048,
     "dit_seconds": 215, "dit_batch": 256, "dit_save_every_s": 60,
     "clf_iters": 3000, "clf_seconds": 25, "clf_batch": 256, "clf_width": 32,
@@ -44,7 +44,7 @@ GPU = {
     "reserve_eval": 75, "reserve_conv": 125,
 }
 SMOKE = {
-    "preset": "fixture", "vq_seconds": 20, "vq_iters": 25, "vq_batch": 16,
+    "preset": "fixture", "vq_seconds": 20, "vq_iters": 25, "vq_batch": 16, "vq_lr": 4e-4,
     "bank_n": 512, "bank_batch": 256,
     "dit_seconds": 20, "dit_iters": 20, "dit_batch": 32, "dit_save_every_s": 5,
     "clf_iters": 40, "clf_seconds": 15, "clf_batch": 64, "clf_width": 8,
@@ -178,6 +178,7 @@ class Pipeline:
 
             argv = ["--preset", p["preset"], "--data", self.data, "--out", vq_dir,
                     "--log", self.path("logs", "vq.jsonl"), "--batch", str(p["vq_batch"]),
+                    "--lr", str(p["vq_lr"]),
                     "--max-seconds", str(self.box(p["vq_seconds"], later + 60)),
                     "--recon-png", self.path("vq_recon.png"), "--seed", str(a.seed)] + common
             if "vq_iters" in p:

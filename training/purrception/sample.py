@@ -16,7 +16,7 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from .models import DiT, VQModel
+from .models import DiT, Tokenizer
 
 Scalar = Union[float, torch.Tensor]
 
@@ -108,7 +108,7 @@ def sample_dfm(model: DiT, y: torch.Tensor, steps: int, cfg: torch.Tensor, tau: 
 
 
 @torch.no_grad()
-def decode_latents(vq: VQModel, z: torch.Tensor) -> torch.Tensor:
+def decode_latents(vq: Tokenizer, z: torch.Tensor) -> torch.Tensor:
     """x = Decoder(Quantize(z)), clamped to [-1, 1]: (N, 3, H, W)."""
     z_q, _, _ = vq.quantize(z)
     return vq.decode(z_q).clamp(-1, 1)

@@ -1,7 +1,7 @@
 """Train the DiT on a latent bank: --objective purrception (variational flow matching) | cfm | dfm.
 
-    python3 -m purrception.train_dit --preset emoji-zoo-64 --bank runs/bank.pt --out runs/dit \
-        --max-seconds 240 --batch 256
+    python3 -m purrception.train_dit --preset emoji-zoo-64-patch --bank runs/bank.pt \
+        --out runs/dit --max-seconds 240 --batch 256
     torchrun --nproc_per_node 8 -m purrception.train_dit ...       (DDP when WORLD_SIZE > 1)
 
 AdamW (lr 1e-4, wd 0.01), linear LR warm-up, gradient clipping 1.0, EMA with warm-up
@@ -35,7 +35,7 @@ from .data import LatentBank, make_generator
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--preset", default="emoji-zoo-64", choices=list(PRESETS))
+    ap.add_argument("--preset", default="emoji-zoo-64-patch", choices=list(PRESETS))
     ap.add_argument("--override", action="append",
                     help="DiTConfig fields, e.g. depth=4,hidden=192 (a smaller backbone)")
     ap.add_argument("--objective", default="purrception", choices=list(OBJECTIVES))
@@ -99,6 +99,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     bank = LatentBank.load(args.bank, device)
     cfg = resolve_config(args, bank)
     step, history, evals = 0, [], []
+    # CPU seconds (all threads) and wall seconds of every session so far: the recipe's total cost.
+    cost = {"cpu_seconds": 0.0, "wall_seconds": 0.0}
     resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
     if resume:
         state, config = load_parts(args.out)
@@ -116,6 +118,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                              f"one {args.out} was trained on ({fp_ckpt}); re-encode with that VQ")
         step = int(config.get("step", 0))
         history, evals = list(config.get("history", [])), list(config.get("evals", []))
+        cost.update(config.get("cost", {}))
         if dist.main:
             print(f"[dit] resumed {args.out} at step {step}", flush=True)
     else:
@@ -143,14 +146,15 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
     evaluator = None
     if args.eval_every and dist.main:
-        from .evaluate import Evaluator
+        from .evaluate import Evaluator, TorchModel
 
         evaluator = Evaluator.from_paths(args.eval_classifier, args.data, device,
                                          n_ref=args.eval_n, seed=args.seed)
         vq, _ = tu.load_vq(args.vq, device)
 
     def run_eval() -> None:
-        rec = evaluator.eval_model(ema, vq, codebook, n=args.eval_n, steps=args.eval_steps,
+        rec = evaluator.eval_model(TorchModel(ema, vq, codebook), n=args.eval_n,
+                                   steps=args.eval_steps,
                                    cfg=args.eval_cfg, tau=args.eval_tau, seed=args.seed)
         rec.update({"step": step, "objective": args.objective, "elapsed": round(box.elapsed, 1)})
         evals.append(rec)
@@ -167,10 +171,16 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                   "ema_decay": args.ema_decay, "history": history[-500:], "evals": evals,
                   "bank": {k: v for k, v in bank.meta.items() if k not in ("vq", "labels")},
                   "args": {k: v for k, v in vars(args).items() if k != "override"},
-                  "override": tu.parse_overrides(args.override)}
+                  "override": tu.parse_overrides(args.override), "cost": cost_so_far()}
         save_parts(state, config, args.out)
         if args.save_optimizer:
             torch.save(opt.state_dict(), args.out.rstrip("/") + ".optim.pt")
+
+    cpu0, wall0 = time.process_time(), time.time()
+
+    def cost_so_far() -> Dict[str, float]:
+        return {"cpu_seconds": round(cost["cpu_seconds"] + time.process_time() - cpu0, 1),
+                "wall_seconds": round(cost["wall_seconds"] + time.time() - wall0, 1)}
 
     box = tu.TimeBox(args.iters, args.max_seconds)
     local, t_log, last_save = 0, time.time(), time.time()
@@ -210,7 +220,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     checkpoint()
     summary = {"objective": args.objective, "step": step, "session_steps": local,
                "seconds": round(box.elapsed, 1), "last": metrics, "evals": evals,
-               "params": tu.count_params(model)}
+               "params": tu.count_params(model), "cost": cost_so_far()}
     dist.close()
     return summary
 

@@ -1,8 +1,9 @@
 """Train the VQ tokenizer: reconstruction (L1 + L2 + image-gradient L1) + codebook/commitment loss,
 dead-code restarts, AdamW, bf16 autocast on CUDA. Time-boxed by --iters and --max-seconds.
+The patch tokenizer (arch "patch") fits its codebook by k-means first and trains only its decoder.
 
-    python3 -m purrception.train_vq --preset emoji-zoo-64 --data ../data/emoji-zoo --out runs/vq \
-        --max-seconds 90
+    python3 -m purrception.train_vq --preset emoji-zoo-64-patch --data ../data/emoji-zoo \
+        --out runs/vq --lr 1e-3 --max-seconds 90
 
 Checkpoints are part directories (checkpoint.save_parts: index.json + fp16 parts <= 15 MiB) holding
 the weights under "model" and, in the config, the resolved VQConfig, the step and the labels.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import time
 from typing import Any, Dict, List, Optional
@@ -32,7 +34,7 @@ from .data import make_generator, open_source, to_uint8
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--preset", default="emoji-zoo-64", choices=list(PRESETS))
+    ap.add_argument("--preset", default="emoji-zoo-64-patch", choices=list(PRESETS))
     ap.add_argument("--override", action="append",
                     help="VQConfig fields, e.g. ch=32,codebook_size=256")
     ap.add_argument("--data", default="../data/emoji-zoo",
@@ -60,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--save-every-s", type=float, default=120.0)
     ap.add_argument("--eval-n", type=int, default=512, help="held-out images for the final PSNR")
+    ap.add_argument("--curve-every-s", type=float, default=0.0,
+                    help="held-out PSNR every S wall seconds, logged against the CPU time spent "
+                         "training (the tokenizer comparison's curves); 0 disables")
+    ap.add_argument("--curve-n", type=int, default=256, help="held-out images per curve point")
+    ap.add_argument("--kmeans-images", type=int, default=2048,
+                    help="arch patch: images whose patches the k-means codebook is fitted to")
+    ap.add_argument("--kmeans-iters", type=int, default=25, help="arch patch: Lloyd iterations")
     ap.add_argument("--recon-png", default=None, help="write a real/reconstruction grid here")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
@@ -104,6 +113,29 @@ def evaluate_recon(vq, source, n: int, device, seed: int = 0, batch: int = 256) 
             "val_codes_used": used, "val_perplexity": ppl}
 
 
+class CpuCurve:
+    """Held-out PSNR against the CPU seconds (all threads) spent so far, evaluation excluded."""
+
+    def __init__(self, vq, source, n: int, device, seed: int, log: tu.JsonLog):
+        self.vq, self.source, self.n, self.device = vq, source, n, device
+        self.seed, self.log = seed, log
+        self.cpu0, self.wall0 = time.process_time(), time.time()
+        self.eval_cpu, self.last = 0.0, time.time()
+
+    def wall_since_last(self) -> float:
+        return time.time() - self.last
+
+    def point(self, step: int) -> None:
+        c0 = time.process_time()
+        train_cpu = c0 - self.cpu0 - self.eval_cpu
+        r = evaluate_recon(self.vq, self.source, self.n, self.device, seed=self.seed)
+        self.eval_cpu += time.process_time() - c0
+        self.last = time.time()
+        self.log.write({"curve": {"step": step, "val_psnr": round(r["val_psnr"], 3),
+                                  "cpu_s": round(train_cpu, 1),
+                                  "wall_s": round(self.last - self.wall0, 1)}}, prefix="[vq]")
+
+
 def train(args: argparse.Namespace) -> Dict[str, Any]:
     tu.setup_precision()
     device = tu.pick_device(args.device)
@@ -113,18 +145,20 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     vq_cfg, _ = get_preset(args.preset)
     vq_cfg = dataclasses.replace(vq_cfg, **tu.parse_overrides(args.override))
     step, history = 0, []
-    from .models.vq import VQModel
+    cost = {"cpu_seconds": 0.0, "wall_seconds": 0.0}  # all sessions so far (see train_dit)
+    from .models import build_vq
 
     resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
     if resume:
         state, config = load_parts(args.out)
         vq_cfg = from_dict(VQConfig, config["vq"])
-        vq = VQModel(vq_cfg)
+        vq = build_vq(vq_cfg)
         vq.load_state_dict(select(state, "model"))
         step, history = int(config.get("step", 0)), list(config.get("history", []))
+        cost.update(config.get("cost", {}))
         print(f"[vq] resumed {args.out} at step {step}", flush=True)
     else:
-        vq = VQModel(vq_cfg)
+        vq = build_vq(vq_cfg)
     vq.to(device).train()
     channels_last = bool(args.channels_last) and device.type == "cuda"
     if channels_last:
@@ -133,7 +167,12 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     print(f"[vq] {tu.count_params(vq) / 1e6:.2f}M params, {vq_cfg}, data {args.data} "
           f"({getattr(source, 'num_classes', '?')} classes), device {device}", flush=True)
 
-    opt = torch.optim.AdamW(vq.parameters(), lr=args.lr, betas=(0.9, 0.99), weight_decay=args.wd)
+    # The patch tokenizer's codebook is its k-means fit: only the decoder learns, and unused codes
+    # were re-seeded by k-means already.
+    frozen_codebook = vq_cfg.arch == "patch"
+    params = [p for name, p in vq.named_parameters()
+              if not (frozen_codebook and name.startswith("quantize."))]
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.99), weight_decay=args.wd)
     model = tu.maybe_compile(vq, args.compile)
     g = make_generator(device, args.seed + step, "train")
     K = vq_cfg.codebook_size
@@ -143,20 +182,35 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     local, restarted, t_log, last_save = 0, 0, time.time(), time.time()
     config_extra = {"labels": list(getattr(source, "labels", [])), "data": args.data}
 
+    cpu0, wall0 = time.process_time(), time.time()
+
+    def cost_so_far() -> Dict[str, float]:
+        return {"cpu_seconds": round(cost["cpu_seconds"] + time.process_time() - cpu0, 1),
+                "wall_seconds": round(cost["wall_seconds"] + time.time() - wall0, 1)}
+
     def checkpoint(metrics: Dict[str, Any]) -> None:
-        config = {"kind": "vq", "vq": to_dict(vq_cfg),
+        config = {"kind": "vq", "vq": to_dict(vq_cfg), "cost": cost_so_far(),
                   "step": step, "history": history[-200:], "metrics": metrics,
                   "args": {k: v for k, v in vars(args).items() if k != "override"}, **config_extra}
         save_parts({"model": tu.clean_state_dict(vq)}, config, args.out)
 
     metrics: Dict[str, Any] = {}
-    if not resume:
+    curve = (CpuCurve(vq, source, args.curve_n, device, args.seed, log)
+             if args.curve_every_s else None)
+    if not resume and frozen_codebook:
+        x, _ = source.sample(args.kmeans_images, g)
+        mse = vq.init_kmeans(x, iters=args.kmeans_iters, seed=args.seed)
+        print(f"[vq] k-means codebook from {args.kmeans_images} images: train PSNR "
+              f"{-10 * math.log10(max(mse / 4, 1e-10)):.2f} dB", flush=True)
+    elif not resume:
         # Data-dependent codebook init: every code starts at an encoder output of the first batch
         # (the default init, uniform in +-1/K, sends all positions to a handful of codes).
         x, _ = source.sample(args.batch, g)
         with torch.no_grad(), tu.autocast(device):
             z_e = vq.encode(x)
         vq.restart_dead_codes(z_e.float(), torch.zeros(K, device=device))
+    if curve is not None:
+        curve.point(step)
     while not box.done(local):
         prog = box.progress(local)
         tu.set_lr(opt, tu.lr_at(args.lr, local, args.warmup, prog, cosine=True))
@@ -183,7 +237,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
             usage.index_add_(0, flat, ones)
             usage_log.index_add_(0, flat, ones)
         # Dead-code restarts: codes unused for a whole window get re-seeded with encoder outputs.
-        if args.restart_every and local % args.restart_every == 0:
+        if args.restart_every and not frozen_codebook and local % args.restart_every == 0:
             if prog < args.restart_until:
                 with torch.no_grad(), tu.autocast(device):
                     z_e = vq.encode(x)
@@ -202,14 +256,19 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
             log.write(metrics, prefix="[vq]")
             usage_log.zero_()
             t_log = time.time()
+        if curve is not None and curve.wall_since_last() > args.curve_every_s:
+            curve.point(step)
         if time.time() - last_save > args.save_every_s:
             checkpoint(metrics)
             last_save = time.time()
 
+    if curve is not None:
+        curve.point(step)
     final = evaluate_recon(vq, source, args.eval_n, device, seed=args.seed) if args.eval_n else {}
     final.update({"step": step, "session_steps": local, "seconds": round(box.elapsed, 1),
                   "train_psnr": metrics.get("psnr"), "codes_used": metrics.get("codes_used"),
-                  "perplexity": metrics.get("perplexity"), "restarted": restarted})
+                  "perplexity": metrics.get("perplexity"), "restarted": restarted,
+                  "cost": cost_so_far()})
     log.write({"final": final}, prefix="[vq]")
     checkpoint(final)
     if args.recon_png:

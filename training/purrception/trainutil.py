@@ -233,12 +233,12 @@ def count_params(m: nn.Module) -> int:
 # ------------------------------------------------------------------------------------------------
 
 def load_vq(ckpt_dir: str, device: Any = "cpu"):
-    """A VQModel (eval mode) and its config dict from a train_vq checkpoint directory."""
-    from .models.vq import VQModel
+    """A tokenizer (eval mode) and its config dict from a train_vq checkpoint directory."""
+    from .models import build_vq
 
     state, config = load_parts(ckpt_dir)
     cfg = from_dict(VQConfig, config["vq"])
-    vq = VQModel(cfg)
+    vq = build_vq(cfg)
     vq.load_state_dict(select(state, "model"))
     return vq.to(device).eval(), config
 

@@ -9,6 +9,7 @@ import os
 import pytest
 import torch
 
+from conftest import requires_ort
 from purrception import evaluate as ev
 from purrception.data import EmojiZoo, make_synthetic_zoo, save_png_folder
 
@@ -86,10 +87,36 @@ def test_evaluator_ceiling_and_png_folder(trained, tmp_path):
 def test_tokenizer_ceiling_runs_real_images_through_the_vq(trained, tiny_models):
     root, zoo, clf, d = trained
     e = ev.Evaluator.from_paths(d, root, "cpu", n_ref=60)
-    untrained_vq = tiny_models[0].eval()  # its reconstructions lose the images' content
-    real, through = e.ceilings(untrained_vq, 60, batch=25)
+    untrained_vq, dit = tiny_models[0].eval(), tiny_models[1]  # reconstructions lose the content
+    model = ev.TorchModel(dit, untrained_vq, untrained_vq.codebook.detach())
+    real, through = e.ceilings(model, 60, batch=25)
     assert through["n"] == 60
     assert through["fd_clf"] > real["fd_clf"] and through["acc"] < real["acc"]
+
+
+@requires_ort
+def test_an_exported_model_directory_samples_as_the_pytorch_reference(exported):
+    out, vq, dit = exported
+    onnx_model, torch_model = ev.OnnxModel(str(out)), ev.TorchModel(dit, vq, vq.codebook.detach())
+    assert onnx_model.latent_shape == torch_model.latent_shape == (4, 8, 8)
+    y = torch.tensor([0, 1, 2, 3])
+    z0 = torch.randn(4, *onnx_model.latent_shape, generator=torch.Generator().manual_seed(3))
+    a = onnx_model.sample(y, 4, 2.0, 0.9, z0, None)
+    b = torch_model.sample(y, 4, 2.0, 0.9, z0, None)
+    assert a.shape == (4, 3, 32, 32)
+    # the same codes decode to the same pixels; rounding may flip a rare near-tie code
+    assert (a - b).abs().max(1).values.le(1e-4).float().mean() > 0.95
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    torch.testing.assert_close(onnx_model.round_trip(x), torch_model.round_trip(x).clamp(-1, 1),
+                               atol=1e-4, rtol=0)
+
+
+def test_a_model_directory_without_an_encoder_has_no_tokenizer_ceiling(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "name": "m", "latent": {"channels": 4, "height": 8, "width": 8},
+        "graphs": {"step": "step.onnx", "decode": "decode.onnx"}}))
+    with pytest.raises(ValueError, match="no encode graph"):
+        ev.OnnxModel(str(tmp_path)).round_trip(torch.zeros(1, 3, 32, 32))
 
 
 def test_plots_without_matplotlib(tmp_path, monkeypatch):

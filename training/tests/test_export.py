@@ -48,7 +48,8 @@ def _io(path):
 def test_graphs_follow_the_contract(exported):
     out, _, _ = exported
     for name, inputs, outputs in [("step.onnx", ["z", "t", "y", "cfg", "tau"], ["mu", "entropy"]),
-                                  ("decode.onnx", ["z"], ["image", "codes"])]:
+                                  ("decode.onnx", ["z"], ["image", "codes"]),
+                                  ("encode.onnx", ["image"], ["z", "codes"])]:
         model = onnx.load(str(out / name))
         onnx.checker.check_model(model, full_check=True)
         ins, outs, g = _io(out / name)
@@ -126,6 +127,21 @@ def test_decode_onnx_matches_pytorch(exported):
     np.testing.assert_allclose(res["image"], image.numpy(), atol=1e-4, rtol=0)
 
 
+@requires_ort
+def test_encode_onnx_matches_pytorch_and_round_trips_through_decode(exported):
+    out, vq, _ = exported
+    image = np.random.default_rng(2).uniform(-1, 1, (3, 3, 32, 32)).astype(np.float32)
+    res = run_onnx(out / "encode.onnx", {"image": image})
+    with torch.no_grad():
+        codes = vq.quantize.nearest(vq.encode(torch.from_numpy(image)))
+    np.testing.assert_array_equal(res["codes"], codes.numpy())
+    np.testing.assert_allclose(res["z"], vq.codebook[codes].permute(0, 3, 1, 2).detach().numpy(),
+                               atol=1e-6, rtol=0)
+    # z is exactly codebook vectors, so decoding quantizes back to the same codes
+    np.testing.assert_array_equal(run_onnx(out / "decode.onnx", {"z": res["z"]})["codes"],
+                                  codes.numpy())
+
+
 def test_labels_are_validated():
     assert validate_labels(["a", "b-c"], 2) == ["a", "b-c"]
     for bad in (["a"], ["a", "a"], ["a", "b c"]):
@@ -143,11 +159,12 @@ def _check_manifest(out):
     assert manifest["num_classes"] == 4 and manifest["null_class"] == 4
     assert manifest["labels"] == ["cat", "dog", "fox", "owl"]
     assert manifest["defaults"] == {"steps": 8, "tau": 0.9, "cfg": 1.3}
-    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx"}
+    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx",
+                                  "encode": "encode.onnx"}
     assert _io(out / "step.onnx")[:2] == (["z", "t", "y", "cfg", "tau"], ["mu", "entropy"])
     assert _io(out / "decode.onnx")[:2] == (["z"], ["image", "codes"])
     total = sum(p.stat().st_size for p in out.iterdir())
-    assert total < 800 * 1024, total  # a few hundred KiB
+    assert total < 1200 * 1024, total  # about 1 MiB with the encoder
     return manifest
 
 
@@ -264,7 +281,8 @@ def test_fp16_step_variant(tmp_path, tiny_models):
                        {"steps": 4, "tau": 1.0, "cfg": 1.0}, {}, fp16=True)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["variants"] == {"step": {"cuda": FP16_VARIANT, "webgpu": FP16_VARIANT}}
-    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx"}
+    assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx",
+                                  "encode": "encode.onnx"}
     model = onnx.load(str(out / FP16_VARIANT))
     onnx.checker.check_model(model, full_check=True)
     ins, outs, g = _io(out / FP16_VARIANT)

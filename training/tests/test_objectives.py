@@ -56,9 +56,9 @@ def test_loss_fn_applies_label_dropout():
     seen = []
 
     class Spy(DiT):
-        def forward(self, x, t, y):
+        def forward(self, x, t, y, **kw):
             seen.append(y.clone())
-            return super().forward(x, t, y)
+            return super().forward(x, t, y, **kw)
 
     dit = Spy(dataclasses.replace(CFG, label_dropout=1.0))
     codebook = torch.randn(16, 4)
@@ -66,6 +66,24 @@ def test_loss_fn_applies_label_dropout():
     loss_fn("purrception", dit, codebook[codes].permute(0, 3, 1, 2), codes,
             torch.tensor([0, 1, 2, 0]), codebook)
     assert (seen[0] == 3).all()
+
+
+@pytest.mark.parametrize("patch_size", [1, 2])
+def test_purrception_loss_is_cross_entropy_plus_z_loss_on_the_image_layout(patch_size):
+    from purrception.objectives import purrception_loss, z_loss
+
+    torch.manual_seed(0)
+    dit = DiT(dataclasses.replace(CFG, patch_size=patch_size))
+    torch.nn.init.normal_(dit.final_layer.linear.weight, std=1.0)  # logits far from uniform
+    codes = torch.randint(0, 16, (3, 4, 4))
+    z1, z0 = torch.randn(3, 4, 4, 4), torch.randn(3, 4, 4, 4)
+    y, t = torch.tensor([0, 1, 2]), torch.rand(3)
+    loss, metrics = purrception_loss(dit, z1, codes, y, t, z0)
+    tt = t.view(-1, 1, 1, 1)
+    logits = dit(tt * z1 + (1 - tt) * z0, t, y)  # (N, K, h, w)
+    ref = torch.nn.functional.cross_entropy(logits, codes) + z_loss(logits)
+    torch.testing.assert_close(loss, ref, atol=1e-5, rtol=1e-5)
+    assert metrics["acc"] == pytest.approx(float((logits.argmax(1) == codes).float().mean()))
 
 
 @pytest.mark.parametrize("objective", ["purrception", "cfm", "dfm"])

@@ -1,6 +1,22 @@
-"""Models: the VQ tokenizer (latent-diffusion vq-f8 layout) and the DiT backbone."""
+"""Models: the VQ tokenizers (latent-diffusion vq-f8 layout, k-means pixel patches) and the DiT."""
 
+from typing import Union
+
+from ..config import VQ_ARCHS, VQConfig
 from .dit import DiT
+from .patch_vq import PatchVQ
 from .vq import VQModel
 
-__all__ = ["DiT", "VQModel"]
+Tokenizer = Union[VQModel, PatchVQ]
+
+
+def build_vq(cfg: VQConfig) -> Tokenizer:
+    """The tokenizer `cfg.arch` names."""
+    if cfg.arch == "patch":
+        return PatchVQ(cfg)
+    if cfg.arch == "ldm":
+        return VQModel(cfg)
+    raise ValueError(f'Unknown VQ arch "{cfg.arch}". Should be one of: {", ".join(VQ_ARCHS)}.')
+
+
+__all__ = ["DiT", "VQModel", "PatchVQ", "Tokenizer", "build_vq"]

@@ -251,9 +251,21 @@ class DiT(nn.Module):
     def head(self, h: torch.Tensor) -> torch.Tensor:
         return self.unpatchify(self.head_tokens(h))  # (N, out_channels, h, w)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def patchify_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N, h, w) -> (N, T * p*p), in the order of head_tokens' rows (inverse of unpatchify)."""
+        p, g = self.cfg.patch_size, self.cfg.latent_size // self.cfg.patch_size
+        n = codes.shape[0]
+        return codes.reshape(n, g, p, g, p).permute(0, 1, 3, 2, 4).reshape(n, -1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
+                token_layout: bool = False) -> torch.Tensor:
         """x: z (N, C, h, w) float or codes (N, h, w) int64 (dfm); t (N,) in [0,1]; y (N,) int64.
 
-        Returns logits (N, K, h, w) for purrception/dfm, velocity (N, C, h, w) for cfm.
+        Returns logits (N, K, h, w) for purrception/dfm, velocity (N, C, h, w) for cfm; with
+        token_layout, (N, T * p*p, out) in patchify_codes' order instead: the training loss reads
+        the logits of a position as one contiguous row, without the unpatchify copy.
         """
-        return self.head(self.final_hidden(x, t, y))
+        h = self.final_hidden(x, t, y)
+        if token_layout:
+            return self.head_tokens(h).reshape(h.shape[0], -1, self.out_channels)
+        return self.head(h)

@@ -1,0 +1,52 @@
+"""Plot tokenizer candidates' held-out PSNR against the CPU time they trained for.
+
+    python3 -m purrception.curves --out ../docs/tokenizers.png \
+        "vq-f8 layout=runs/ldm.log.jsonl" "patch K=512=runs/patch512.log.jsonl"
+
+Each log is train_vq's JSON lines with --curve-every-s: its "curve" records (step, val_psnr,
+cpu_s, wall_s). Also prints them as a table, one row per candidate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Dict, List, Optional
+
+from .evaluate import plot_panels
+
+
+def read_curve(path: str) -> List[Dict[str, float]]:
+    """The "curve" records of the log's last run (a run starts at a step-0 point)."""
+    points: List[Dict[str, float]] = []
+    with open(path) as f:
+        for line in f:
+            rec = json.loads(line).get("curve")
+            if rec is None:
+                continue
+            if rec["step"] == 0 and points and points[-1]["step"] > 0:
+                points = []  # an earlier run appended to the same log
+            points.append(rec)
+    return points
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="PNG to write")
+    ap.add_argument("runs", nargs="+", help="NAME=LOG (the name may contain '=', the log not)")
+    args = ap.parse_args(argv)
+    series = []
+    for item in args.runs:
+        name, _, path = item.rpartition("=")
+        pts = read_curve(path)
+        series.append({"name": name, "x": [p["cpu_s"] / 60 for p in pts],
+                       "y": [p["val_psnr"] for p in pts]})
+        cells = ", ".join(f"{p['cpu_s'] / 60:.1f} min: {p['val_psnr']:.2f} dB" for p in pts)
+        print(f"{name}: {cells}")
+    plot_panels([{"title": "held-out PSNR vs CPU time (1 thread, emoji zoo 64 px)",
+                  "xlabel": "CPU minutes", "ylabel": "PSNR (dB)", "series": series}], args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
