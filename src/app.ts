@@ -6,15 +6,16 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { EngineClient, type Engine } from './engine/client.js';
-import { NotReadyError, RateLimitedError, ShuttingDownError } from './errors.js';
+import { BodyTooLargeError, MethodNotAllowedError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { KeyRing, requireApiKey } from './http/auth.js';
-import type { ServiceContext, ServiceState } from './http/context.js';
+import { InFlight, unavailable, type ServiceContext, type ServiceState } from './http/context.js';
 import { clientErrorResponse, errorBody, isHidden, statusOf } from './http/error-response.js';
 import { ImageCache } from './http/image-cache.js';
 import { ServiceMetrics } from './http/metrics.js';
@@ -39,10 +40,31 @@ declare module 'fastify' {
     /** Resolves when the engine is ready; rejects with the reason it could not start. */
     engineReady: Promise<void>;
     serviceMetrics: ServiceMetrics;
+    /**
+     * Starts the drain: /ready and new generations answer 503 DRAINING (the listener stays open) and
+     * the promise resolves once the generations under way are answered; close() comes next.
+     */
+    drain(): Promise<void>;
   }
 }
 
 const VERSION = '0.1.0';
+
+/** The one request body type of every route; fastify's default text/plain parser is removed. */
+const BODY_TYPE = 'application/json';
+
+/** Fastify's body errors, in this service's words: which media type it takes, which size it allows. */
+function bodyError(error: FastifyError, contentType: string | undefined, bodyLimit: number): FastifyError {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new BodyTooLargeError(bodyLimit);
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new UnsupportedMediaTypeError(
+      contentType === undefined
+        ? `The request has a body but no Content-Type: send it as ${BODY_TYPE}`
+        : `Content-Type ${contentType} is not accepted: send the body as ${BODY_TYPE}`,
+    );
+  }
+  return error;
+}
 
 function describeValidation(errors: FastifySchemaValidationError[], dataVar: string): string {
   // Of a union's branches, the one that got furthest names the problem best: the deepest error
@@ -70,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    return503OnClosing: true,
+    return503OnClosing: true, // between the drain's end and the process exit, on kept-alive sockets
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidation(errors, dataVar)),
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
@@ -80,18 +102,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  // Every method of every literal path, for 405 and Allow; routes registered from here on are seen.
+  const methodsOf = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    const methods = methodsOf.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsOf.set(route.url, methods);
+  });
+  app.removeContentTypeParser('text/plain');
+
   let engine: Engine | undefined;
   let state: ServiceState = 'loading';
+  const inflight = new InFlight();
   const metrics = new ServiceMetrics(() => engine?.pending ?? 0);
   const context: ServiceContext = {
     config,
     manifest: spec.manifest,
     cache: new ImageCache(config.cacheBytes),
     metrics,
-    engine() {
-      if (state === 'draining') throw new ShuttingDownError();
-      if (!engine || state !== 'ready') throw new NotReadyError();
-      return engine;
+    admit() {
+      const error = unavailable(state);
+      if (error !== undefined) throw error;
+      return { engine: engine!, release: inflight.begin() }; // ready: the engine is set
     },
     state: () => state,
     providers: () => engine?.providers,
@@ -114,21 +147,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     start(metrics).then(
       (started) => {
         engine = started;
-        state = 'ready';
+        if (state === 'loading') state = 'ready'; // a drain that began during the load stays a drain
         const providers = started.providers;
         if (providers) {
           for (const [graph, provider] of Object.entries(providers)) metrics.provider.set({ graph, provider }, 1);
           app.log.info({ providers, files: started.files }, 'engine ready');
+          const wanted = config.executionProviders[0];
+          if (Object.values(providers).some((p) => p !== wanted)) {
+            // The loader's reason is in the PURRCEPTION_PROVIDER_FALLBACK process warning (the worker has no logger).
+            app.log.warn(
+              { providers, requested: config.executionProviders },
+              `engine fell back from ${wanted}: it serves, more slowly; PROVIDER_FALLBACK=fail refuses to start instead`,
+            );
+          }
         }
       },
       (err: unknown) => {
-        state = 'failed';
+        if (state === 'loading') state = 'failed';
         throw err;
       },
     ),
   );
   app.engineReady.catch(() => undefined); // observed by server.ts and tests; no unhandled rejection here
 
+  app.decorate('drain', async () => {
+    state = 'draining';
+    await inflight.idle();
+  });
   app.addHook('preClose', async () => {
     state = 'draining';
   });
@@ -147,7 +192,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((raised: FastifyError, request, reply) => {
+    const error = bodyError(raised, request.headers['content-type'], config.bodyLimit);
     const status = statusOf(error);
     if (status === 499) return; // the client went away: nobody is there to answer
     if (status === 503) reply.header('Retry-After', '1');
@@ -155,16 +201,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (isHidden(status)) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send(errorBody(error));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const methods = methodsOf.get(path);
+    if (methods !== undefined) {
+      const allow = [...methods].sort().join(', ');
+      return reply.code(405).header('Allow', allow).send(errorBody(new MethodNotAllowedError(request.method, path, allow)));
+    }
+    return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `No route ${request.method} ${path}` });
+  });
 
   await app.register(swagger, {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Purrception image generation', description: 'Class-conditional image generation with Purrception (variational flow matching over VQ latents) models.', version: VERSION },
-      tags: [{ name: 'generate' }, { name: 'models' }, { name: 'status' }],
+      openapi: '3.1.0',
+      info: {
+        title: 'Purrception image generation',
+        description: 'Class-conditional image generation with Purrception (variational flow matching over VQ latents) models.',
+        version: VERSION,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: 'http://127.0.0.1:8080', description: 'A local server (npm start); clients pass their own base URL' }],
+      tags: [
+        { name: 'generate', description: 'Image generation' },
+        { name: 'models', description: 'The model this server runs' },
+        { name: 'status', description: 'Liveness, readiness and metrics' },
+      ],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'Only when the server sets API_KEYS; /health and /ready never need it' },
@@ -173,6 +235,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Browsers on other origins (CORS_ORIGINS): off unless configured; preflights need no API key.
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'Accept'],
+      exposedHeaders: ['X-Seed', 'X-Class', 'X-Cache', 'X-Mean-Entropy', 'Server-Timing', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // Open to everyone: liveness and readiness (probes carry no keys), the playground's static files

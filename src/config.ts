@@ -17,7 +17,7 @@ export interface Config {
   executionProviders: Provider[];
   /** Most samples in one step-graph run. */
   maxBatch: number;
-  /** Most requests waiting for a batch slot; past it, 503 with Retry-After. */
+  /** Most images (samples, n per request) waiting for a batch slot; past it, 503 with Retry-After. */
   queueLimit: number;
   /** Bytes of encoded PNGs kept for seeded requests; 0 disables the cache. */
   cacheBytes: number;
@@ -32,6 +32,8 @@ export interface Config {
   rateLimit: number;
   /** A generation running longer is cancelled and answered 504; 0: no timeout. */
   requestTimeoutMs: number;
+  /** Browser origins allowed to call the API cross-origin (CORS); `*` allows any; empty: no CORS headers. */
+  corsOrigins: string[];
 }
 
 export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../models/emoji-zoo-64', import.meta.url));
@@ -50,6 +52,7 @@ export const DEFAULTS: Config = {
   apiKeys: [],
   rateLimit: 0,
   requestTimeoutMs: 0,
+  corsOrigins: [],
 };
 
 const FLAGS = {
@@ -57,6 +60,7 @@ const FLAGS = {
   host: 'HOST',
   'model-dir': 'MODEL_DIR',
   'execution-providers': 'EXECUTION_PROVIDERS',
+  'provider-fallback': 'PROVIDER_FALLBACK',
   'max-batch': 'MAX_BATCH',
   'queue-limit': 'QUEUE_LIMIT',
   'cache-bytes': 'CACHE_BYTES',
@@ -66,6 +70,7 @@ const FLAGS = {
   'api-keys': 'API_KEYS',
   'rate-limit': 'RATE_LIMIT',
   'request-timeout-ms': 'REQUEST_TIMEOUT_MS',
+  'cors-origins': 'CORS_ORIGINS',
 } as const;
 
 function integer(name: string, raw: string, min: number, max: number): number {
@@ -89,6 +94,17 @@ export function parseProviders(raw: string): Provider[] {
   return [...new Set(names)] as Provider[];
 }
 
+/**
+ * PROVIDER_FALLBACK: `warn` (the default) lets the next listed provider take over, with a warning that
+ * gives the first one's failure; `fail` keeps only the first, so a GPU pod whose GPU does not work fails
+ * start-up instead of serving at CPU speed.
+ */
+export function applyProviderFallback(providers: Provider[], raw: string): Provider[] {
+  if (raw === 'warn') return providers;
+  if (raw === 'fail') return providers.slice(0, 1);
+  throw new ConfigError(`PROVIDER_FALLBACK must be one of: warn, fail, got "${raw}"`);
+}
+
 /** Comma-separated bearer tokens; blanks around commas are ignored, short tokens are refused. */
 export function parseApiKeys(raw: string): string[] {
   const keys = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -97,6 +113,25 @@ export function parseApiKeys(raw: string): string[] {
     if (!/^[\x21-\x7e]+$/.test(key)) throw new ConfigError('API_KEYS entries must be printable ASCII without spaces');
   }
   return [...new Set(keys)];
+}
+
+/** Comma-separated origins (scheme://host[:port]) or `*`; a path or a typo fails start-up instead of silently never matching. */
+export function parseCorsOrigins(raw: string): string[] {
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError('CORS_ORIGINS is either * or a list of origins, not both');
+    return ['*'];
+  }
+  // Browsers send the origin normalized (lower-case host, no default port): compare in that form.
+  const origins = entries.map((entry) => {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    const plain = url && ['http:', 'https:'].includes(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
+    if (!url || !plain) {
+      throw new ConfigError(`CORS_ORIGINS entries must be * or origins like https://app.example.com (http or https, host, optional port, no path), got "${entry}"`);
+    }
+    return url.origin;
+  });
+  return [...new Set(origins)];
 }
 
 /** Environment first, flags override it: `--max-batch 8` beats `MAX_BATCH=4`. */
@@ -123,7 +158,10 @@ export function loadConfig(
     port: pick('port', DEFAULTS.port, (n, s) => integer(n, s, 0, 65535)),
     host: pick('host', DEFAULTS.host, (_n, s) => s),
     modelDir: pick('model-dir', DEFAULTS.modelDir, (_n, s) => s),
-    executionProviders: pick('execution-providers', DEFAULTS.executionProviders, (_n, s) => parseProviders(s)),
+    executionProviders: applyProviderFallback(
+      pick('execution-providers', DEFAULTS.executionProviders, (_n, s) => parseProviders(s)),
+      raw('provider-fallback') ?? 'warn',
+    ),
     maxBatch: pick('max-batch', DEFAULTS.maxBatch, (n, s) => integer(n, s, 1, 1024)),
     queueLimit: pick('queue-limit', DEFAULTS.queueLimit, (n, s) => integer(n, s, 0, 1_000_000)),
     cacheBytes: pick('cache-bytes', DEFAULTS.cacheBytes, (n, s) => integer(n, s, 0, 2 ** 40)),
@@ -137,5 +175,6 @@ export function loadConfig(
     apiKeys: pick('api-keys', DEFAULTS.apiKeys, (_n, s) => parseApiKeys(s)),
     rateLimit: pick('rate-limit', DEFAULTS.rateLimit, (n, s) => integer(n, s, 0, 1_000_000)),
     requestTimeoutMs: pick('request-timeout-ms', DEFAULTS.requestTimeoutMs, (n, s) => integer(n, s, 0, 24 * 3600 * 1000)),
+    corsOrigins: pick('cors-origins', DEFAULTS.corsOrigins, (_n, s) => parseCorsOrigins(s)),
   };
 }

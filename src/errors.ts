@@ -3,13 +3,19 @@
 import createError from '@fastify/error';
 
 export const UnknownClassError = createError<[string]>('UNKNOWN_CLASS', '%s', 400);
-export const QueueFullError = createError<[number]>(
+// The queue counts images (samples), not requests: a request of n images takes n places.
+export const QueueFullError = createError<[number, number, number]>(
   'QUEUE_FULL',
-  'The generation queue is full (%d requests waiting); retry later',
+  'The generation queue is full: %d images are waiting for a batch slot, QUEUE_LIMIT is %d images and this request adds %d; retry later',
   503,
 );
 export const NotReadyError = createError('NOT_READY', 'The model is still loading', 503);
-export const ShuttingDownError = createError('SHUTTING_DOWN', 'The server is shutting down', 503);
+export const EngineFailedError = createError('ENGINE_FAILED', 'The model failed to load, so this server cannot generate (see its log)', 503);
+export const DrainingError = createError(
+  'DRAINING',
+  'The server is draining before it shuts down: it finishes the requests under way and takes no new ones; retry (another instance will answer)',
+  503,
+);
 export const GenerationFailedError = createError<[string]>(
   'GENERATION_FAILED',
   'Generation failed: %s',
@@ -22,6 +28,14 @@ export const RequestTimeoutError = createError<[number]>(
   504,
 );
 export const InvalidOptionError = createError<[string]>('INVALID_OPTION', '%s', 400);
+export const NotAcceptableError = createError<[string]>('NOT_ACCEPTABLE', '%s', 406);
+export const MethodNotAllowedError = createError<[string, string, string]>('METHOD_NOT_ALLOWED', '%s %s is not allowed; allowed: %s', 405);
+export const BodyTooLargeError = createError<[number]>(
+  'BODY_TOO_LARGE',
+  'The request body is larger than the limit of %d bytes (BODY_LIMIT)',
+  413,
+);
+export const UnsupportedMediaTypeError = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', '%s', 415);
 export const UnauthorizedError = createError<[string]>('UNAUTHORIZED', '%s', 401);
 export const RateLimitedError = createError<[number, string]>(
   'RATE_LIMITED',
@@ -35,6 +49,18 @@ export class ModelError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ModelError';
+  }
+}
+
+/**
+ * No listed execution provider could load a graph and cpu was not among them: most often the machine
+ * lacks the provider (its library, driver or device) rather than the model being broken.
+ */
+export class ProviderError extends Error {
+  readonly code = 'PROVIDER_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderError';
   }
 }
 

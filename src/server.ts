@@ -1,4 +1,6 @@
-// Entry point: config -> buildApp -> listen; drains gracefully on SIGTERM/SIGINT.
+// Entry point: config -> buildApp -> listen; drains gracefully on SIGTERM/SIGINT: the listener stays
+// open (Kubernetes expects readiness to fail while the pod still answers), /ready and new generations
+// answer 503 DRAINING, in-flight requests finish, then the listener closes and the process exits 0.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -8,7 +10,9 @@ async function main(): Promise<void> {
   const app = await buildApp({ config });
   closeWithGrace({ delay: 120_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error');
-    else app.log.info({ signal }, 'draining: finishing in-flight requests');
+    else app.log.info({ signal }, 'draining: /ready and new generations answer 503 DRAINING; finishing in-flight requests');
+    await app.drain();
+    app.log.info('drained: closing the listener');
     await app.close();
   });
   await app.listen({ port: config.port, host: config.host });

@@ -42,20 +42,28 @@ t.test('bad configuration fails start-up naming the variable', async (t) => {
   t.match(output(), /Unsupported execution provider "tpu" in EXECUTION_PROVIDERS\. Should be one of: cpu, cuda, webgpu/);
 });
 
-t.test('SIGTERM: the in-flight request completes, new ones are refused, exit code 0', async (t) => {
+t.test('SIGTERM drains: the listener stays open, /ready and new generations answer 503 DRAINING, in-flight requests finish, exit 0', async (t) => {
   const { child, output } = startServer({ MODEL_DIR: TINY_DIR });
   const [, url] = await waitFor(output, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
   await waitFor(output, /engine ready/);
-  const inflight = fetch(`${url}/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ class: 0, steps: 400, seed: 1 }),
-  });
+  const post = (path: string, body: object) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const inflight = post('/generate', { class: 0, steps: 1000, seed: 1 });
   await sleep(100);
   child.kill('SIGTERM');
   await waitFor(output, /draining/);
-  const late = await fetch(`${url}/health`).then((r) => r.status, (err: Error) => err.message);
-  t.ok(late === 503 || /fetch failed/.test(String(late)), `a request after SIGTERM is refused (${late})`);
+
+  const ready = await fetch(`${url}/ready`);
+  t.equal(ready.status, 503, 'the listener answers: readiness fails while the pod still serves');
+  t.match(await ready.json(), { status: 'draining', code: 'DRAINING' });
+  t.equal(ready.headers.get('retry-after'), '1');
+  const late = await post('/generate', { class: 0, steps: 2 });
+  t.equal(late.status, 503);
+  t.match(await late.json(), { code: 'DRAINING', message: /draining/ });
+  t.equal(late.headers.get('retry-after'), '1');
+  t.equal((await fetch(`${url}/health`)).status, 200, 'alive while draining');
+  t.notMatch(output(), /drained/, 'checked while the drain was still under way');
+
   const res = await inflight;
   t.equal(res.status, 200, 'in-flight request completed');
   t.equal(res.headers.get('content-type'), 'image/png');
@@ -64,4 +72,6 @@ t.test('SIGTERM: the in-flight request completes, new ones are refused, exit cod
   const [code] = (await once(child, 'exit')) as [number];
   t.equal(code, 0);
   t.ok(Date.now() - answered < 10_000, `exits soon after the last answer, not after the 72 s keep-alive (${Date.now() - answered} ms)`);
+  t.match(output(), /drained: closing the listener/);
+  await t.rejects(fetch(`${url}/health`), /fetch failed/, 'then the listener is closed');
 });

@@ -2,7 +2,7 @@
 # Makes dist/ runnable on a machine without node_modules (the GPU machine): copies the two pure-JS
 # packages the engine imports besides onnxruntime-node (@sinclair/typebox, @fastify/error) into
 # dist/node_modules/, where Node's ESM resolution finds them from dist/src/. onnxruntime-node itself
-# comes from .device-rt/ (../shared/gpu/pack-runtime.sh); bench/gpu/run.sh links it there.
+# comes from .device-rt/ (bash bench/gpu/pack-runtime.sh); bench/gpu/run.sh links it there.
 #   npx tsc -p . && bash bench/gpu/pack-deps.sh      (then carry dist/ and .device-rt/)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -7,7 +7,7 @@
 # alone are also timed with the K-way head split over 8 groups of tokens (--head-chunks). See docs/gpu.md.
 #
 # On the GPU machine (PyTorch 2.x, no Node.js, no network), from the repo root, with .device-rt/
-# (../shared/gpu/pack-runtime.sh) and dist/ (npx tsc -p . && bash bench/gpu/pack-deps.sh) carried:
+# (bash bench/gpu/pack-runtime.sh) and dist/ (npx tsc -p . && bash bench/gpu/pack-deps.sh) carried:
 #   source .device-rt/activate.sh && bash bench/gpu/run.sh $OUT
 # Here, on CPU, end to end with tiny models: bash bench/gpu/run.sh --smoke OUT_DIR
 #

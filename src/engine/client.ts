@@ -1,9 +1,9 @@
-// The HTTP thread's side of the engine: starts the worker, numbers requests, bounds the queue,
+// The HTTP thread's side of the engine: starts the worker, numbers samples, bounds the queue (in images),
 // forwards cancellations and turns worker messages into settled promises, progress callbacks and
 // metric observations. Submissions made in the same tick travel in one message, so the samples of one
 // request (n images) enter the same iteration and batch together.
 import { Worker } from 'node:worker_threads';
-import { GenerationFailedError, QueueFullError, RequestCancelledError, ShuttingDownError } from '../errors.js';
+import { DrainingError, GenerationFailedError, QueueFullError, RequestCancelledError } from '../errors.js';
 import type { FromWorker, GraphFiles, LoadedProviders, ProgressEvent, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
 
 /** What the HTTP layer needs from an engine; tests may pass another implementation. */
@@ -27,6 +27,7 @@ export interface EngineObserver {
 }
 
 export interface EngineClientOptions extends WorkerOptions {
+  /** Most samples (images) waiting for a batch slot, beyond the maxBatch being sampled. */
   queueLimit: number;
   observer?: EngineObserver;
 }
@@ -75,9 +76,9 @@ export class EngineClient implements Engine {
   }
 
   generate(request: SampleRequest, signal?: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<SampleResult> {
-    if (this.closed) return Promise.reject(new ShuttingDownError());
-    const capacity = this.options.maxBatch + this.options.queueLimit;
-    if (this.inflight.size >= capacity) return Promise.reject(new QueueFullError(this.inflight.size - this.options.maxBatch));
+    if (this.closed) return Promise.reject(new DrainingError());
+    const { maxBatch, queueLimit } = this.options;
+    if (this.inflight.size >= maxBatch + queueLimit) return Promise.reject(new QueueFullError(this.inflight.size - maxBatch, queueLimit, 1));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
     return new Promise<SampleResult>((resolve, reject) => {

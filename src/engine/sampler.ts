@@ -1,4 +1,4 @@
-// The sampler of DESIGN.md as pure functions on Float32Array. The step graph computes mu (guidance,
+// The sampler of docs/design.md as pure functions on Float32Array. The step graph computes mu (guidance,
 // temperature and barycenter fused); the time grid, the temperature schedule and the Euler and Heun
 // updates live here.
 //

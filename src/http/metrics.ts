@@ -61,7 +61,7 @@ export class ServiceMetrics implements EngineObserver {
     collectDefaultMetrics({ register: this.registry, prefix: 'purrception_' });
     this.queueDepth = new Gauge({
       name: 'purrception_queue_depth',
-      help: 'Requests in the engine: waiting for a batch slot or sampling',
+      help: 'Images (samples) in the engine, waiting for a batch slot or being sampled; a request of n images counts n',
       registers: [this.registry],
       collect() {
         this.set(pending());

@@ -46,8 +46,9 @@ export function withSeeds(first: SampleRequest, n: number): SampleRequest[] {
 
 /**
  * The samples of one request, submitted in one tick (the engine sends them to the worker in one
- * message, so they enter the same iteration and batch together). All or none: a request whose samples
- * do not all fit in the queue is refused whole; the first failure cancels the siblings.
+ * message, so they enter the same iteration and batch together). The queue counts images: a request
+ * of n images needs n free places of maxBatch + queueLimit, or it is refused whole. The first failure
+ * cancels the siblings.
  */
 export async function sampleTogether(
   engine: Engine,
@@ -57,7 +58,7 @@ export async function sampleTogether(
   onProgress?: (index: number, event: ProgressEvent) => void,
 ): Promise<SampleResult[]> {
   if (engine.pending + requests.length > limits.maxBatch + limits.queueLimit) {
-    throw new QueueFullError(Math.max(0, engine.pending - limits.maxBatch));
+    throw new QueueFullError(Math.max(0, engine.pending - limits.maxBatch), limits.queueLimit, requests.length);
   }
   const siblings = new AbortController();
   const forward = (): void => siblings.abort(signal.reason);

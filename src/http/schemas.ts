@@ -97,9 +97,17 @@ export const GenerateBody = Type.Object(
         description: 'Images to generate, with seeds seed, seed+1, ...: one grid image, or a list with Accept: application/json',
       }),
     ),
-    format: Type.Optional(StringEnum(FORMATS, { description: 'Image format', default: 'png' })),
+    format: Type.Optional(
+      StringEnum(FORMATS, {
+        description: 'Image format. Without it, Accept picks one (image/png, image/webp or image/jpeg); png when Accept allows any',
+      }),
+    ),
     quality: Type.Optional(
-      Type.Integer({ minimum: LIMITS.quality.min, maximum: LIMITS.quality.max, description: 'webp and jpeg quality (default 90; png is lossless)' }),
+      Type.Integer({
+        minimum: LIMITS.quality.min,
+        maximum: LIMITS.quality.max,
+        description: 'webp and jpeg quality (default 90); refused (400) when the image format is png, which is lossless',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -146,19 +154,19 @@ const Timings = Type.Object({
   encodeMs: Type.Number({ description: 'Image encoding' }),
 });
 
-export const GeneratedImage = Type.Object(
-  {
-    seed: Type.Integer(),
-    mediaType: Type.String(),
-    data: Type.String({ description: 'The image, base64' }),
-    width: Type.Integer(),
-    height: Type.Integer(),
-    meanEntropy: Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps' }),
-    timings: Timings,
-    uncertainty: Type.Optional(Type.Ref(Uncertainty)),
-  },
-  { $id: 'GeneratedImage' },
-);
+const imageFields = {
+  seed: Type.Integer(),
+  mediaType: Type.String(),
+  data: Type.String({ description: 'The image, base64' }),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  meanEntropy: Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps' }),
+  timings: Timings,
+  uncertainty: Type.Optional(Type.Ref(Uncertainty)),
+};
+
+export const GeneratedImage = Type.Object(imageFields, { $id: 'GeneratedImage' });
+export type GeneratedImage = Static<typeof GeneratedImage>;
 
 export const GenerateJson = Type.Object(
   {
@@ -171,14 +179,21 @@ export const GenerateJson = Type.Object(
   { $id: 'GenerateJson', description: 'Answer to Accept: application/json' },
 );
 export type GenerateJson = Static<typeof GenerateJson>;
-export type GeneratedImage = Static<typeof GeneratedImage>;
 export type Uncertainty = Static<typeof Uncertainty>;
 
 const binary = { type: 'string', format: 'binary' } as const;
+const header = (description: string, schema: object = { type: 'string' }) => ({ description, ...schema });
 export const GenerateResponse = {
   description:
-    'The image (a grid of n images, row-major, for n > 1) in the requested format, or JSON with Accept: application/json. ' +
-    'Headers: X-Seed (the first seed), X-Class, Server-Timing, X-Cache, X-Mean-Entropy.',
+    'The image (a grid of n images, row-major, for n > 1) in the format of `format` or else the one Accept prefers, or JSON with every ' +
+    'image when Accept prefers application/json (q-values honoured; a tie goes to the image).',
+  headers: {
+    'X-Seed': header('The first seed (image i used seed + i)', { type: 'integer' }),
+    'X-Class': header('The class label'),
+    'X-Cache': header('hit or miss for seeded image answers, off otherwise', { type: 'string', enum: ['hit', 'miss', 'off'] }),
+    'X-Mean-Entropy': header('Entropy of the posterior in nats, averaged over positions, steps and images', { type: 'number' }),
+    'Server-Timing': header('queue, sample and encode durations in ms'),
+  },
   content: {
     'image/png': { schema: binary },
     'image/webp': { schema: binary },
@@ -187,11 +202,48 @@ export const GenerateResponse = {
   },
 } as const;
 
+// The stream's events. Each event's data carries its name in `type`, so a client that only sees the
+// parsed data (as generated SDKs do) can still tell the events apart.
+const eventType = <T extends string>(name: T) => Type.Literal(name, { description: `The event's name: ${name}` });
+export const QueuedEvent = Type.Object(
+  { type: eventType('queued'), position: Type.Integer({ description: 'Images that must leave the batch before this one joins (0: it joins at the next iteration)' }) },
+  { $id: 'QueuedEvent', description: 'First event: the sample is admitted' },
+);
+export const StepEvent = Type.Object(
+  { type: eventType('step'), step: Type.Integer(), steps: Type.Integer() },
+  { $id: 'StepEvent', description: 'After each of the steps' },
+);
+export const PreviewEvent = Type.Object(
+  {
+    type: eventType('preview'),
+    step: Type.Integer(),
+    steps: Type.Integer(),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    image: Type.String({ description: 'PNG (base64) of the decode of the current mu, at most 128 px a side' }),
+  },
+  { $id: 'PreviewEvent', description: 'Every previewEvery steps, when asked for' },
+);
+export const DoneEvent = Type.Object(
+  { type: eventType('done'), class: Type.String(), ...imageFields },
+  { $id: 'DoneEvent', description: 'Last event on success: the image as in the JSON answer, plus its class' },
+);
+export const ErrorEvent = Type.Object(
+  { type: eventType('error'), ...ErrorResponse.properties },
+  { $id: 'ErrorEvent', description: 'Last event on failure, in the shape of every error' },
+);
+const STREAM_EVENTS = [QueuedEvent, StepEvent, PreviewEvent, DoneEvent, ErrorEvent];
+export type StreamEvent = Static<(typeof STREAM_EVENTS)[number]>;
+export const StreamEventSchema = Type.Union(
+  STREAM_EVENTS.map((event) => Type.Ref(event)),
+  { $id: 'StreamEvent', description: 'One server-sent event\'s data (JSON); `type` repeats the event\'s name' },
+);
+
 export const StreamResponse = {
   description:
-    'Server-sent events: `queued` {position}, `step` {step, steps}, `preview` {step, steps, width, height, image (base64 PNG)} every ' +
-    'previewEvery steps, then `done` (a GeneratedImage plus class) or `error` (an ErrorResponse). Closing the connection cancels the work.',
-  content: { 'text/event-stream': { schema: { type: 'string' } } },
+    'Server-sent events, each with its name as the SSE event and in `type`: `queued`, `step` after each step, `preview` every previewEvery ' +
+    'steps, then `done` or `error`. Closing the connection cancels the work.',
+  content: { 'text/event-stream': { schema: Type.Ref(StreamEventSchema) } },
 } as const;
 
 export const ModelInfo = Type.Object({
@@ -205,10 +257,44 @@ export const ModelInfo = Type.Object({
   labels: Type.Array(Type.String()),
   defaults: Type.Object({ steps: Type.Integer(), tau: Type.Number(), cfg: Type.Number() }),
   providers: Type.Object({ step: Type.String(), decode: Type.String() }, { description: 'Execution provider running each graph' }),
-  limits: Type.Object({ maxBatch: Type.Integer(), queueLimit: Type.Integer(), maxImages: Type.Integer() }),
+  limits: Type.Object({
+    maxBatch: Type.Integer({ description: 'Most images sampled together in one step-graph run (MAX_BATCH)' }),
+    queueLimit: Type.Integer({ description: 'Most images waiting for a batch slot (QUEUE_LIMIT); a request of n images needs n places' }),
+    maxImages: Type.Integer({ description: 'Most images in one request (n)' }),
+  }),
 });
 
 export const Status = Type.Object({ status: Type.String() });
 
+/** /ready's 503: the state, and why in the shape of every error. */
+export const NotReady = Type.Object(
+  { status: Type.String({ description: 'loading, failed or draining' }), ...ErrorResponse.properties },
+  { description: 'Not ready: NOT_READY (loading), ENGINE_FAILED or DRAINING; Retry-After says when to ask again' },
+);
+
+const ERROR_MEANINGS = {
+  400: 'The body or an option is invalid; the message names the field',
+  401: 'A missing or wrong API key (only when the server sets API_KEYS)',
+  406: 'Accept allows none of the media types this operation answers',
+  413: 'The body is larger than BODY_LIMIT',
+  415: 'The body is not application/json',
+  429: 'The API key is past RATE_LIMIT requests per minute; Retry-After says when to retry',
+  500: 'The generation failed; the error is logged',
+  503: 'QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry',
+  504: 'The generation ran past REQUEST_TIMEOUT_MS and was cancelled',
+} as const;
+type ErrorStatus = keyof typeof ERROR_MEANINGS;
+const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying', { type: 'integer' }) };
+
+/** Response schemas of these error statuses, each the ErrorResponse shape with what it means here. */
+export function errorResponses(...statuses: ErrorStatus[]): Record<number, object> {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { ...Type.Ref(ErrorResponse), description: ERROR_MEANINGS[status], ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}) },
+    ]),
+  );
+}
+
 /** Schemas referenced by $id, registered once with app.addSchema. */
-export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, Uncertainty, GeneratedImage, GenerateJson];
+export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, Uncertainty, GeneratedImage, GenerateJson, ...STREAM_EVENTS, StreamEventSchema];

@@ -1,4 +1,4 @@
-// The `purrception.onnx.v1` model contract (DESIGN.md): reading and validating manifest.json.
+// The `purrception.onnx.v1` model contract (docs/design.md): reading and validating manifest.json.
 // Every problem is reported with the file and the field, so a broken model fails start-up clearly.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,13 @@
 // The only module that imports onnxruntime: creates the step and decode sessions with the configured
 // execution providers (first that loads wins; each provider loads its own variant of a graph when the
 // manifest declares one, e.g. an fp16 step graph for cuda and webgpu), checks their inputs and outputs
-// against the manifest, runs them, and releases them.
+// against the manifest, runs them, and releases them. Falling back to a later provider is a process
+// warning (the engine's worker has no logger; its stderr is the server's) carrying the earlier failures.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelError } from '../errors.js';
+import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
 import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
 import type { LoadedProviders } from '../engine/protocol.js';
@@ -18,6 +22,24 @@ interface Port {
 }
 
 const ORT_PROVIDER: Record<Provider, string> = { cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' };
+
+/** onnxruntime-node's native libraries for this platform: its binding, and the CUDA provider once installed. */
+const ORT_BIN_DIR = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+
+/** What an operator can do about a provider that did not load (the loader's own reason rarely says). */
+function remedy(provider: Provider): string {
+  if (provider !== 'cuda') return '';
+  const library = join(ORT_BIN_DIR, 'libonnxruntime_providers_cuda.so');
+  if (existsSync(library)) {
+    return ` (onnxruntime-node's CUDA provider is installed, ${library}, but did not load: check the GPU, its driver and the CUDA 12 and cuDNN 9 libraries on the library path)`;
+  }
+  return (
+    ` (onnxruntime-node's CUDA provider is not installed: ${library} is missing. npm leaves it out because the` +
+    ' repository\'s .npmrc sets onnxruntime-node-install=skip; install it with' +
+    ' `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` (downloads it from' +
+    ' nuget.org) and provide the CUDA 12 and cuDNN 9 libraries; the GPU image does both)'
+  );
+}
 
 export interface SessionOptions {
   executionProviders: Provider[];
@@ -47,13 +69,22 @@ async function createSession(
         interOpNumThreads: 1,
         executionMode: 'sequential',
       });
+      if (failures.length > 0) {
+        // A GPU pod that serves at CPU speed works but is not what was asked for: say so, with the reason.
+        process.emitWarning(
+          `the ${graph} graph runs on ${provider} because ${failures.join('; ')}; PROVIDER_FALLBACK=fail makes this fail start-up instead`,
+          { code: 'PURRCEPTION_PROVIDER_FALLBACK' },
+        );
+      }
       options.onProvider?.(graph, provider, failures, path);
       return { session, provider, path };
     } catch (err) {
-      failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}`);
+      failures.push(`${provider}: ${(err as Error).message.split('\n')[0]}${remedy(provider)}`);
     }
   }
-  throw new ModelError(
+  // The CPU provider is always there: when it fails too, the graph is at fault, otherwise the machine.
+  const Failure = options.executionProviders.includes('cpu') ? ModelError : ProviderError;
+  throw new Failure(
     `${[...tried].join(', ')}: no execution provider could load the ${graph} graph (tried ${options.executionProviders.join(', ')}): ${failures.join('; ')}`,
   );
 }

@@ -1,6 +1,7 @@
 // The playground at / end to end in headless Chromium: load the classes, click Generate, watch the
-// progress bar, get the image and the uncertainty map, and take a screenshot: into a temporary folder,
-// or into docs/playground.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree unchanged).
+// progress bar, get the image and the uncertainty map (no previews unless the toggle asks for them,
+// no broken-image icons before the first result), and take a screenshot: into a temporary folder, or
+// into docs/playground.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree unchanged).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +41,18 @@ if (!existsSync(CHROMIUM)) {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
+    const streamBodies: Record<string, unknown>[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/generate/stream')) streamBodies.push(JSON.parse(request.postData() ?? '{}') as Record<string, unknown>);
+    });
+    const previewsShown: string[] = [];
+    await page.exposeFunction('notePreview', (src: string) => previewsShown.push(src));
+
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForSelector('form[data-ready="true"]');
+    // Before any result: no image element is drawn (an <img> without a source shows a broken icon).
+    t.same(await page.$$eval('img', (images) => images.filter((i) => i.getBoundingClientRect().width > 0).map((i) => i.id)), [], 'no image shown yet');
+    t.equal(await page.isChecked('#previews'), false, 'previews are off by default');
     t.same(await page.$$eval('#class option', (options) => options.map((o) => (o as HTMLOptionElement).value)), ['cat', 'dog', 'fox', 'owl']);
     await page.selectOption('#class', 'owl');
     await page.fill('#steps', '12');
@@ -55,6 +66,8 @@ if (!existsSync(CHROMIUM)) {
 
     await page.click('#generate');
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    t.equal(streamBodies.length, 1);
+    t.notOk('previewEvery' in streamBodies[0]!, 'no previews asked for: no extra decodes');
     const shown = await page.$eval('#result', (img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight, src: (img as HTMLImageElement).src }));
     t.same([shown.w, shown.h], [32, 32], 'a decoded image of the model size');
     const map = await page.$eval('#uncertainty', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
@@ -66,9 +79,22 @@ if (!existsSync(CHROMIUM)) {
     // The image on the page is the one the curl command would fetch.
     const direct = await generate(app, JSON.parse(/-d '(.*)'/.exec(curl)![1]!));
     t.same(Buffer.from(shown.src.split(',')[1]!, 'base64'), direct.rawPayload, 'byte-identical to POST /generate');
-    t.same(pageErrors, [], 'no script errors');
     const shot = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs/playground.png') : join(tmpdir(), `playground-${process.pid}.png`);
     await page.screenshot({ path: shot });
     t.ok(existsSync(shot), `screenshot at ${shot}`);
+
+    // With the toggle, previews come every steps/8 and show before the final image.
+    await page.evaluate(() => {
+      const result = document.getElementById('result') as HTMLImageElement;
+      new MutationObserver(() => (window as unknown as { notePreview: (src: string) => void }).notePreview(result.src)).observe(result, { attributes: true, attributeFilter: ['src'] });
+    });
+    await page.check('#previews');
+    await page.fill('#steps', '16');
+    await page.click('#generate'); // sets data-state="running" before it returns
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    t.equal(streamBodies.at(-1)!['previewEvery'], 2, 'previewEvery = steps / 8');
+    t.ok(previewsShown.length > 1, `${previewsShown.length - 1} previews before the image`);
+    t.equal(previewsShown.at(-1), await page.$eval('#result', (img) => (img as HTMLImageElement).src), 'the last one is the final image');
+    t.same(pageErrors, [], 'no script errors');
   });
 }

@@ -5,22 +5,28 @@ import path from 'node:path';
 import t from 'tap';
 import {
   REPO_ROOT,
+  dockerignoreExcludes,
   expectationsFor,
   formatFindings,
   lintCompose,
   lintDeploy,
   lintDockerfile,
   lintDockerignore,
+  lintImageLayout,
+  lintKustomization,
   lintManifests,
+  lintNodeVersions,
   parseDurationSeconds,
   preStopSleepSeconds,
   readServiceFacts,
+  satisfiesRange,
   type Finding,
 } from '../../scripts/lint-deploy.js';
 
 const facts = readServiceFacts(REPO_ROOT);
 const read = (rel: string): string => readFileSync(path.join(REPO_ROOT, rel), 'utf8');
 const errors = (findings: Finding[]): string[] => findings.filter((f) => f.severity === 'error').map((f) => f.message);
+const warnings = (findings: Finding[]): string[] => findings.filter((f) => f.severity === 'warning').map((f) => f.message);
 const k8s = (rels: string[]): { file: string; text: string }[] => rels.map((file) => ({ file, text: read(file) }));
 const K8S = ['docker/k8s/namespace.yaml', 'docker/k8s/deployment.yaml', 'docker/k8s/service.yaml', 'docker/k8s/pdb.yaml', 'docker/k8s/scaledobject.yaml', 'docker/k8s/servicemonitor.yaml'];
 
@@ -92,6 +98,7 @@ t.test('compose', async (t) => {
   reject('grace period shorter than the drain', edit(compose, 'stop_grace_period: 150s', 'stop_grace_period: 30s'), /stop_grace_period/);
   reject('unknown key (schema)', edit(compose, '    image: purrception:gpu', '    image: purrception:gpu\n    gpus_please: true'), /additional properties/);
   reject('no cpu profile', edit(compose, 'profiles: ["cpu"]', 'profiles: ["cpu-only"]'), /"cpu" profile/);
+  reject('GPU service that may fall back to the CPU', edit(compose, /\n\s+PROVIDER_FALLBACK: fail/, ''), /PROVIDER_FALLBACK=fail/);
   reject('missing Dockerfile', edit(compose, 'dockerfile: docker/Dockerfile.cpu', 'dockerfile: docker/Dockerfile.arm'), /does not exist/);
   reject('broken YAML', `${compose}\n  : [`, /YAML/);
   t.equal(parseDurationSeconds('2m30s'), 150);
@@ -140,4 +147,134 @@ t.test('the HPA alternative targets the Deployment and the queue depth', async (
   t.same(errors(lintManifests(files, facts)), []);
   const broken = files.map((f) => (f.file.includes('hpa') ? { file: f.file, text: edit(f.text, 'name: purrception_queue_depth', 'name: cpu_seconds') } : f));
   t.match(errors(lintManifests(broken, facts)).join(), /purrception_queue_depth/);
+});
+
+t.test('the images hold every path the server reads: dist, node_modules, package.json, models, public', async (t) => {
+  for (const path of ['dist/src/engine/worker.js', 'node_modules', 'package.json', 'models/emoji-zoo-64', 'public']) {
+    t.ok(facts.runtimePaths.includes(path), `read from the sources: ${path}`);
+  }
+  for (const name of ['gpu', 'cpu']) {
+    const findings = lintImageLayout(name, read(`docker/Dockerfile.${name}`), read(`docker/Dockerfile.${name}.dockerignore`), facts);
+    t.same(errors(findings), [], `Dockerfile.${name}`);
+  }
+  const cpu = read('docker/Dockerfile.cpu');
+  const ignore = read('docker/Dockerfile.cpu.dockerignore');
+  const reject = (name: string, dockerfile: string, dockerignore: string, pattern: RegExp): void => {
+    const found = errors(lintImageLayout('cpu', dockerfile, dockerignore, facts));
+    t.ok(found.some((m) => pattern.test(m)), `${name}: ${found.join(' | ') || 'no error'}`);
+  };
+  reject('no playground in the image', edit(cpu, /^COPY public \.\/public\n/m, ''), ignore, /does not copy public \(\/app\/public\)/);
+  reject('playground not in the build context', cpu, edit(ignore, /^!public\/\*\*\n/m, ''), /COPY public: public\/.* left out of the build context/);
+  reject('no node_modules', edit(cpu, /^COPY --from=build \/app\/node_modules .*\n/m, ''), ignore, /does not copy node_modules/);
+  reject('no package.json (dist/ would not load as ES modules)', edit(cpu, /^COPY --from=build \/app\/package\.json .*\n/m, ''), ignore, /does not copy package\.json/);
+  reject('model copied elsewhere', edit(cpu, 'COPY models ./models', 'COPY models ./model'), ignore, /does not copy models\/emoji-zoo-64/);
+  reject('dist from a stage that never builds it', edit(cpu, 'RUN npm run build \\', 'RUN true \\'), ignore, /dist\/src\/server\.js comes from stage build's \/app\/dist\/src\/server\.js, which that stage neither copies nor builds/);
+  reject('source that does not exist', edit(cpu, 'COPY public ./public', 'COPY assets ./public'), ignore, /COPY source assets does not exist/);
+  reject('sources not in the context', cpu, edit(ignore, '!src/**', '!source/**'), /COPY src: src\/.* left out of the build context/);
+
+  // BuildKit's rule: the last pattern matching the path or one of its parents decides.
+  const excluded = dockerignoreExcludes('*\n!public/**\n!models/**\nmodels/**/*.pt\n**/.DS_Store\n');
+  t.same(
+    ['public/app.js', 'models/m/step.onnx', 'models/m/ckpt.pt', 'src/app.ts', 'public/.DS_Store', 'README.md'].map(excluded),
+    [false, false, true, true, true, true],
+  );
+});
+
+t.test('one Node LTS: the images, engines and the CI run agree, and engines is what the dependencies need', async (t) => {
+  const inputs = {
+    packageJson: read('package.json'),
+    packageLock: read('package-lock.json'),
+    ciRun: read('.ci/run'),
+    dockerfiles: k8s(['docker/Dockerfile.gpu', 'docker/Dockerfile.cpu']),
+  };
+  t.same(errors(lintNodeVersions(inputs)), []);
+  t.match(JSON.parse(inputs.packageJson), { engines: { node: />=\s*24/ } });
+  const reject = (name: string, changed: Partial<typeof inputs>, pattern: RegExp): void => {
+    const found = errors(lintNodeVersions({ ...inputs, ...changed }));
+    t.ok(found.some((m) => pattern.test(m)), `${name}: ${found.join(' | ') || 'no error'}`);
+  };
+  const engines = (range: string): string => edit(inputs.packageJson, /"node": "[^"]*"/, `"node": "${range}"`);
+  reject('engines below what dependencies need', { packageJson: engines('>=20') }, /engines\.node >=20: \d+ locked package\(s\) do not accept it: /);
+  reject('engines claiming an untested line', { packageJson: engines('>=22.13') }, /claims Node 22, but CI tests the service on Node 24/);
+  reject('engines that are not a floor', { packageJson: engines('^24') }, /must read ">=<version>"/);
+  reject('an image on another Node', { dockerfiles: [{ file: 'cpu', text: edit(read('docker/Dockerfile.cpu'), 'node:24-bookworm-slim', 'node:20-bookworm-slim') }] }, /Node 20 image, but CI tests the service on Node 24/);
+  reject('CI on another LTS than the images', { ciRun: edit(inputs.ciRun, /^LTS_NODE=.*$/m, 'LTS_NODE=26.12.1') }, /Node 24 image, but CI tests the service on Node 26/);
+  reject('CI without the LTS service tests', { ciRun: edit(inputs.ciRun, /^.*node_modules\/\.bin\/tap .*$/m, '') }, /does not run the service tests/);
+  reject('CI that does not check the build is an LTS', { ciRun: edit(inputs.ciRun, /process\.release\.lts/, 'process.version') }, /LTS build/);
+
+  const v = (s: string): [number, number, number] => s.split('.').map(Number) as [number, number, number];
+  const cases: [string, string, boolean][] = [
+    ['24.0.0', '>=22', true], ['22.12.0', '^20.19.0 || ^22.13.0 || >=24', false], ['22.13.0', '^20.19.0 || ^22.13.0 || >=24', true],
+    ['24.0.0', '^20.9.0', false], ['20.10.0', '^20.9.0', true], ['14.18.0', '>=16 || 14 >=14.17', true], ['14.16.0', '>=16 || 14 >=14.17', false],
+    ['24.0.0', '>= 10.x', true], ['8.1.0', '6.* || 8.* || >= 10.*', true], ['9.0.0', '6.* || 8.* || >= 10.*', false], ['0.1.0', '*', true],
+    ['20.20.0', '>=22.12.0 || >=20.19.0 <21.0.0', true], ['21.0.0', '>=22.12.0 || >=20.19.0 <21.0.0', false], ['1.2.9', '~1.2.3', true], ['1.3.0', '~1.2.3', false],
+  ];
+  for (const [version, range, expected] of cases) t.equal(satisfiesRange(v(version), range), expected, `${version} ${range}`);
+  t.throws(() => satisfiesRange(v('1.0.0'), '1.0.0 - 2.0.0'), /unsupported version range/);
+});
+
+t.test('API keys come from a Secret and Prometheus scrapes with its own key', async (t) => {
+  const files = k8s(K8S);
+  const dep = 'docker/k8s/deployment.yaml';
+  const sm = 'docker/k8s/servicemonitor.yaml';
+  const swap = (rel: string, from: string | RegExp, to: string): { file: string; text: string }[] =>
+    files.map((f) => (f.file === rel ? { file: f.file, text: edit(f.text, from, to) } : f));
+  const reject = (name: string, broken: { file: string; text: string }[], pattern: RegExp): void => {
+    const found = errors(lintManifests(broken, facts));
+    t.ok(found.some((m) => pattern.test(m)), `${name}: ${found.join(' | ') || 'no error'}`);
+  };
+  const apiKeyEntries = /\n\s+# Every route but[\s\S]*?value: \$\(CLIENT_API_KEYS\),\$\(PROMETHEUS_API_KEY\)/;
+  reject('no API_KEYS: no authentication', swap(dep, apiKeyEntries, ''), /no API_KEYS: the service would run without authentication/);
+  reject('keys written into the manifest', swap(dep, 'value: $(CLIENT_API_KEYS),$(PROMETHEUS_API_KEY)', 'value: an-api-key-of-24-chars'), /API_KEYS holds literal keys/);
+  reject('a Secret that may be missing', swap(dep, 'key: clients', 'key: clients\n                  optional: true'), /secretKeyRef purrception-api-keys\/clients is optional/);
+  reject('a reference to nothing', swap(dep, '$(PROMETHEUS_API_KEY)', '$(PROM_KEY)'), /uses \$\(PROM_KEY\), which no env entry above it sets from a Secret/);
+  reject('a helper variable nothing uses', swap(dep, '$(CLIENT_API_KEYS),', ''), /CLIENT_API_KEYS is not read by the service/);
+  reject('Prometheus without a credential', swap(sm, /\n\s+authorization:[\s\S]*$/, '\n'), /endpoint http sends no credential, but the pods require API keys: \/metrics would answer 401/);
+  reject('Prometheus with a key the pods do not accept', swap(sm, 'key: prometheus', 'key: grafana'), /sends Secret key purrception-api-keys\/grafana, which is not among the pods' API_KEYS/);
+});
+
+t.test('the KEDA query depends on the ServiceMonitor explicitly', async (t) => {
+  const files = k8s(K8S);
+  const so = 'docker/k8s/scaledobject.yaml';
+  const reject = (name: string, broken: { file: string; text: string }[], pattern: RegExp): void => {
+    const found = errors(lintManifests(broken, facts));
+    t.ok(found.some((m) => pattern.test(m)), `${name}: ${found.join(' | ') || 'no error'}`);
+  };
+  const withQuery = (query: string): { file: string; text: string }[] =>
+    files.map((f) => (f.file === so ? { file: f.file, text: edit(f.text, /query: .*/, `query: ${query}`) } : f));
+  reject('ServiceMonitor dropped', files.filter((f) => !f.file.endsWith('servicemonitor.yaml')), /selects by namespace, service: labels that only a ServiceMonitor's targets have, and no ServiceMonitor is among the manifests/);
+  reject('a Service nobody scrapes', withQuery('sum(purrception_queue_depth{namespace="purrception", service="other"})'), /selects service="other", but the ServiceMonitors scrape purrception/);
+  reject('every installation at once', withQuery('sum(purrception_queue_depth)'), /selects no labels/);
+
+  const dir = path.join(REPO_ROOT, 'docker/k8s');
+  const kustomization = read('docker/k8s/kustomization.yaml');
+  t.same(errors(lintKustomization('k', kustomization, dir, files)), []);
+  const moved = errors(lintKustomization('k', edit(kustomization, 'namespace: purrception', 'namespace: image-gen'), dir, files));
+  t.match(moved.join(), /selects namespace="purrception", but the manifests go to namespace image-gen/);
+});
+
+t.test('GPU pods fail start-up rather than fall back to the CPU', async (t) => {
+  const files = k8s(K8S);
+  const broken = files.map((f) => (f.file.endsWith('deployment.yaml') ? { file: f.file, text: edit(f.text, 'value: fail', 'value: warn') } : f));
+  t.match(errors(lintManifests(broken, facts)).join(), /must set PROVIDER_FALLBACK=fail/);
+});
+
+t.test('the rollout works on a full GPU pool and keeps a pod serving', async (t) => {
+  const files = k8s(K8S);
+  const all = lintManifests(files, facts);
+  t.same(errors(all), []);
+  t.same(warnings(all), [], 'no spare GPU needed');
+  const dep = 'docker/k8s/deployment.yaml';
+  const swap = (rel: string, from: string | RegExp, to: string): { file: string; text: string }[] =>
+    files.map((f) => (f.file === rel ? { file: f.file, text: edit(f.text, from, to) } : f));
+  const surge = lintManifests(swap(dep, 'maxSurge: 0\n      maxUnavailable: 1', 'maxSurge: 1\n      maxUnavailable: 0'), facts);
+  t.match(warnings(surge).join(), /maxSurge 1 with maxUnavailable 0 needs a spare GPU for every rollout/);
+  const defaults = lintManifests(swap(dep, /\n {2}strategy:\n(?: {4}.*\n){4}/, '\n'), facts);
+  t.match(warnings(defaults).join(), /maxSurge 1 with maxUnavailable 0/, 'the default 25% surges too');
+  const one = errors(lintManifests(swap('docker/k8s/scaledobject.yaml', 'minReplicaCount: 2', 'minReplicaCount: 1'), facts));
+  t.match(one.join(), /ScaledObject\/purrception allows 1 replica\(s\) and maxUnavailable is 1: a rollout can stop every pod/);
+  const hpa = k8s(['docker/k8s/deployment.yaml', 'docker/k8s/alternatives/hpa-prometheus-adapter.yaml']);
+  t.same(errors(lintManifests(hpa, facts)), []);
+  const hpaOne = hpa.map((f) => (f.file.includes('hpa') ? { file: f.file, text: edit(f.text, 'minReplicas: 2', 'minReplicas: 1') } : f));
+  t.match(errors(lintManifests(hpaOne, facts)).join(), /HorizontalPodAutoscaler\/purrception allows 1 replica\(s\)/);
 });

@@ -92,3 +92,46 @@ t.test('REQUEST_TIMEOUT_MS: 504 JSON, and the engine work is cancelled', async (
   t.match(last, /^event: error\ndata: .*"code":"REQUEST_TIMEOUT"/, 'the stream ends with an error event');
   t.equal((await generate(app, { class: 0, steps: 2 })).statusCode, 200, 'short requests still pass');
 });
+
+t.test('CORS_ORIGINS: off by default; listed origins (or *) get CORS headers, preflights need no key', async (t) => {
+  t.same(loadConfig({}, []).corsOrigins, [], 'off by default');
+  t.same(loadConfig({ CORS_ORIGINS: 'https://App.example.com, http://localhost:3000/' }, []).corsOrigins, ['https://app.example.com', 'http://localhost:3000']);
+  t.same(loadConfig({}, ['--cors-origins', '*']).corsOrigins, ['*']);
+  for (const bad of ['https://app.example.com/path', 'app.example.com', 'ftp://example.com', '*, https://a.example']) {
+    t.throws(() => loadConfig({ CORS_ORIGINS: bad }, []), /CORS_ORIGINS/, bad);
+  }
+
+  const origin = 'https://app.example.com';
+  const body = { class: 'cat', steps: 1, seed: 1 };
+  const off = await readyApp({ modelDir: TINY_DIR });
+  t.teardown(() => off.close());
+  const plain = await off.inject({ method: 'POST', url: '/generate', payload: body, headers: { origin } });
+  t.equal(plain.statusCode, 200);
+  t.notOk(plain.headers['access-control-allow-origin'], 'no CORS headers unless configured');
+  t.equal((await off.inject({ method: 'OPTIONS', url: '/generate', headers: { origin, 'access-control-request-method': 'POST' } })).statusCode, 405);
+
+  const app = await readyApp({ modelDir: TINY_DIR, corsOrigins: [origin], apiKeys: [KEY_A] });
+  t.teardown(() => app.close());
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/generate',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+  });
+  t.equal(preflight.statusCode, 204, 'the preflight carries no key and is answered');
+  t.equal(preflight.headers['access-control-allow-origin'], origin);
+  t.match(preflight.headers['access-control-allow-headers'], /Authorization/);
+  t.match(preflight.headers['access-control-allow-methods'], /POST/);
+  const allowed = await app.inject({ method: 'POST', url: '/generate', payload: body, headers: { origin, ...bearer(KEY_A) } });
+  t.equal(allowed.statusCode, 200);
+  t.equal(allowed.headers['access-control-allow-origin'], origin);
+  t.match(allowed.headers['access-control-expose-headers'], /X-Seed/);
+  const unauthorized = await app.inject({ method: 'POST', url: '/generate', payload: body, headers: { origin } });
+  t.equal(unauthorized.statusCode, 401);
+  t.equal(unauthorized.headers['access-control-allow-origin'], origin, 'the browser can read the 401 too');
+  const other = await app.inject({ method: 'POST', url: '/generate', payload: body, headers: { origin: 'https://evil.example', ...bearer(KEY_A) } });
+  t.notOk(other.headers['access-control-allow-origin'], 'an unlisted origin gets no CORS headers');
+
+  const any = await readyApp({ modelDir: TINY_DIR, corsOrigins: ['*'] });
+  t.teardown(() => any.close());
+  t.equal((await any.inject({ url: '/models', headers: { origin: 'https://anywhere.example' } })).headers['access-control-allow-origin'], '*');
+});

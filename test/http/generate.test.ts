@@ -120,7 +120,29 @@ t.test('past the queue bound: 503 with Retry-After; then serving normally', asyn
   t.equal(rejected.length, 5);
   for (const r of rejected) {
     t.equal(r.headers['retry-after'], '1');
-    t.equal(r.json().code, 'QUEUE_FULL');
+    t.match(r.json(), { code: 'QUEUE_FULL', message: 'The generation queue is full: 2 images are waiting for a batch slot, QUEUE_LIMIT is 2 images and this request adds 1; retry later' });
   }
   t.equal((await generate(app, { class: 0, steps: 2 })).statusCode, 200);
+});
+
+t.test('the queue counts images: a request of n takes n places, in the limit, the error and the metric', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR, maxBatch: 2, queueLimit: 3 });
+  t.teardown(() => app.close());
+  const depth = async (): Promise<number> => Number(/^purrception_queue_depth (\d+)$/m.exec((await app.inject('/metrics')).payload)?.[1]);
+  t.equal(await depth(), 0);
+  const tooMany = await generate(app, { class: 0, steps: 2, n: 6 });
+  t.equal(tooMany.statusCode, 503, 'six images never fit in 2 + 3 places: refused whole');
+  t.match(tooMany.json(), { code: 'QUEUE_FULL', message: /0 images are waiting for a batch slot, QUEUE_LIMIT is 3 images and this request adds 6/ });
+  const running = generate(app, { class: 0, steps: 300, seed: 1, n: 4 });
+  const started = Date.now();
+  while ((await depth()) === 0 && Date.now() - started < 10_000) await sleep(5);
+  t.equal(await depth(), 4, 'one request of 4 images: depth 4');
+  const two = await generate(app, { class: 1, steps: 2, n: 2 });
+  t.equal(two.statusCode, 503, '4 + 2 images > 2 + 3 places');
+  t.match(two.json(), { message: /2 images are waiting for a batch slot, QUEUE_LIMIT is 3 images and this request adds 2/ });
+  const one = await generate(app, { class: 1, steps: 2, seed: 3 });
+  t.equal(one.statusCode, 200, '4 + 1 images fit');
+  t.equal((await running).statusCode, 200);
+  t.equal(await depth(), 0);
+  t.match((await app.inject('/metrics')).payload, /# HELP purrception_queue_depth Images \(samples\) in the engine/);
 });

@@ -72,6 +72,52 @@ t.test('formats: webp and jpeg through sharp, quality changes jpeg bytes', async
   t.same(asJson.images.map((i) => i.mediaType), ['image/webp', 'image/webp']);
 });
 
+t.test('Accept chooses the answer: q-values, q=0, image types; format and Accept must agree', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR });
+  t.teardown(() => app.close());
+  const post = (accept: string | undefined, extra: object = {}) =>
+    app.inject({ method: 'POST', url: '/generate', payload: { class: 0, steps: 2, seed: 4, ...extra }, headers: accept === undefined ? {} : { accept } });
+  const cases: [string | undefined, object, string][] = [
+    [undefined, {}, 'image/png'],
+    ['*/*', {}, 'image/png'],
+    ['image/webp', {}, 'image/webp'],
+    ['image/jpeg;q=0.4, image/webp;q=0.8', {}, 'image/webp'],
+    ['application/json;q=0, */*', {}, 'image/png'],
+    ['image/png;q=0.5, application/json', {}, 'application/json'],
+    ['application/json, image/webp;q=0.5', { format: 'jpeg' }, 'application/json'],
+    ['image/*', { format: 'webp' }, 'image/webp'],
+    ['image/jpeg', { quality: 40 }, 'image/jpeg'],
+  ];
+  for (const [accept, extra, type] of cases) {
+    const res = await post(accept, extra);
+    const name = `Accept ${accept} ${JSON.stringify(extra)}`;
+    t.equal(res.statusCode, 200, name);
+    t.match(res.headers['content-type'], new RegExp(`^${type}`), name);
+    t.equal(res.headers['vary'], 'Accept', name);
+  }
+  t.equal((await post('image/webp')).rawPayload.subarray(8, 12).toString('latin1'), 'WEBP', 'Accept: image/webp gives WebP bytes');
+  const jsonWebp = await post('application/json', { format: 'webp' });
+  t.same(jsonWebp.json<GenerateJson>().images.map((i) => i.mediaType), ['image/webp'], 'JSON answers carry images in format');
+  for (const [accept, extra] of [['application/json;q=0', {}], ['text/html', {}], ['image/webp', { format: 'png' }]] as const) {
+    const res = await post(accept, extra);
+    t.equal(res.statusCode, 406, `Accept ${accept} ${JSON.stringify(extra)}`);
+    t.match(res.json(), { statusCode: 406, code: 'NOT_ACCEPTABLE', error: 'Not Acceptable', message: `Accept "${accept}" allows none of` });
+  }
+});
+
+t.test('quality applies to webp and jpeg only: with png it is a 400 naming the field', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR });
+  t.teardown(() => app.close());
+  for (const extra of [{ quality: 80 }, { quality: 80, format: 'png' }]) {
+    const res = await generate(app, { class: 0, steps: 2, ...extra });
+    t.equal(res.statusCode, 400, JSON.stringify(extra));
+    t.match(res.json(), { code: 'INVALID_OPTION', message: /^body\/quality applies to webp and jpeg only: png is lossless/ });
+  }
+  const asJson = await json(app, { class: 0, steps: 2, quality: 80 });
+  t.equal(asJson.statusCode, 400, 'JSON answers with png images too');
+  t.equal((await generate(app, { class: 0, steps: 2, quality: 80, format: 'webp' })).statusCode, 200);
+});
+
 t.test('the cache key holds everything that changes the bytes', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR });
   t.teardown(() => app.close());

@@ -1,15 +1,23 @@
-// The generated TypeScript client (openapi/client, `npm run sdk`): no drift from openapi.json, and it
-// works against a running server: a PNG round-trips byte-identical to the direct HTTP call.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+// The generated TypeScript client (openapi/client, `npm run sdk`): no drift from openapi.json; it works
+// against a running server (a PNG round-trips byte-identical to the direct HTTP call, stream events
+// arrive typed); and it is a package: `npm pack`, installed into a temporary project, imported by
+// plain Node running the README's example, and its .d.ts types check a TypeScript consumer.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import t from 'tap';
+import ts from 'typescript';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { SDK_DIR, generateSdk } from '../../scripts/sdk.js';
-import { createClient } from '../../openapi/client/client/index.js';
-import { generate, generateStream, getModels } from '../../openapi/client/index.js';
-import type { GenerateJson } from '../../openapi/client/index.js';
+import { createClient } from '../../openapi/client/src/client/index.js';
+import { generate, generateStream, getModels } from '../../openapi/client/src/index.js';
+import type { GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
 import { TINY_DIR, readyApp } from '../helpers.js';
+
+const run = promisify(execFile);
 
 function files(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -24,22 +32,28 @@ function files(dir: string): Map<string, string> {
   return out;
 }
 
-t.test('the committed client matches what the generator makes from openapi.json (run `npm run sdk`)', async (t) => {
+async function listening(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+t.test('the committed client (src and lib) matches what `npm run sdk` makes from openapi.json', async (t) => {
   const fresh = mkdtempSync(join(tmpdir(), 'purrception-sdk-'));
   t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
   await generateSdk(fresh);
-  const [committed, regenerated] = [files(SDK_DIR), files(fresh)];
-  t.same([...committed.keys()].sort(), [...regenerated.keys()].sort(), 'the same files');
-  for (const [name, text] of regenerated) t.equal(committed.get(name), text, name);
+  for (const part of ['src', 'lib']) {
+    const [committed, regenerated] = [files(join(SDK_DIR, part)), files(join(fresh, part))];
+    t.same([...committed.keys()].sort(), [...regenerated.keys()].sort(), `${part}: the same files`);
+    for (const [name, text] of regenerated) t.equal(committed.get(name), text, `${part}/${name}`);
+  }
+  t.ok(existsSync(join(SDK_DIR, 'lib/index.d.ts')), 'types ship with the JS');
 });
 
-t.test('the client against a running server: PNG bytes, JSON images, the stream, bearer keys', async (t) => {
+t.test('the client against a running server: PNG bytes, JSON images, typed stream events, bearer keys', async (t) => {
   const key = 'sdk-test-key-0123456789';
   const app = await readyApp({ modelDir: TINY_DIR, apiKeys: [key] });
   t.teardown(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = await listening(app);
   const client = createClient({ baseUrl, auth: key });
   const body = { class: 'dog', steps: 4, seed: 99, tau: { start: 1, end: 0.8 }, sampler: 'heun' as const };
 
@@ -70,10 +84,73 @@ t.test('the client against a running server: PNG bytes, JSON images, the stream,
   t.match(anonymous.error, { code: 'UNAUTHORIZED' });
 
   const { stream } = await generateStream({ client, body: { ...body, previewEvery: 2 } });
-  const events: unknown[] = [];
+  const events: StreamEvent[] = [];
   for await (const event of stream) events.push(event);
-  t.ok(events.length >= 4, `${events.length} events`);
-  const done = events.at(-1) as { data: string; seed: number };
-  t.equal(done.seed, 99);
+  t.same(events.map((e) => e.type), ['queued', 'step', 'step', 'preview', 'step', 'step', 'done']);
+  const done = events.at(-1)!;
+  if (done.type !== 'done') throw new Error(`last event ${done.type}`);
+  t.equal(done.seed, 99); // typed: DoneEvent has seed and data, no cast
   t.same(Buffer.from(done.data, 'base64'), directBytes, 'the stream\'s done image too');
+});
+
+t.test('a package: npm pack, install into a temporary project, the README example runs with plain Node, the types check', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'purrception-sdk-package-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: SDK_DIR });
+  const [tarball] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
+  const shipped = tarball!.files.map((f) => f.path);
+  t.ok(shipped.includes('lib/index.js') && shipped.includes('lib/index.d.ts') && shipped.includes('README.md'), 'JS, types and README are packed');
+  t.notOk(shipped.includes('tsconfig.json'), 'the build config stays behind');
+
+  const project = join(dir, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, tarball!.filename)], { cwd: project });
+  t.ok(existsSync(join(project, 'node_modules/@purrception/client/lib/index.js')), 'installed from the tarball');
+
+  const readme = readFileSync(join(SDK_DIR, 'README.md'), 'utf8');
+  const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (example === undefined) throw new Error('openapi/client/README.md has no ```js example');
+  writeFileSync(join(project, 'example.mjs'), example);
+  const app = await readyApp({ modelDir: TINY_DIR });
+  t.teardown(() => app.close());
+  const url = await listening(app);
+  const { stdout } = await run(process.execPath, ['example.mjs'], { cwd: project, env: { ...process.env, PURRCEPTION_URL: url } });
+  t.match(stdout, /^model tiny: 4 classes$/m);
+  t.match(stdout, /^wrote image\.png \(image\/png, \d+ bytes\)$/m);
+  t.match(stdout, /^seeds 7, 8$/m);
+  t.match(stdout, /^step 8 of 8$/m);
+  t.match(stdout, /^done: 32x32, seed 7$/m);
+  t.same([...readFileSync(join(project, 'image.png')).subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG on disk');
+
+  // A TypeScript consumer resolves the package's .d.ts; events are typed (a step has no `image`).
+  writeFileSync(
+    join(project, 'consumer.ts'),
+    [
+      "import { generateStream, type StreamEvent } from '@purrception/client';",
+      "import { createClient } from '@purrception/client/client';",
+      "const client = createClient({ baseUrl: 'http://127.0.0.1:8080' });",
+      'export async function seedOf(): Promise<number> {',
+      "  const { stream } = await generateStream({ client, body: { class: 'cat' } });",
+      '  for await (const event of stream) {',
+      '    const typed: StreamEvent = event;',
+      "    if (typed.type === 'done') return typed.seed;",
+      "    // @ts-expect-error: only previews carry an image",
+      "    if (typed.type === 'step') console.log(typed.image);",
+      '  }',
+      '  return -1;',
+      '}',
+    ].join('\n'),
+  );
+  const program = ts.createProgram([join(project, 'consumer.ts')], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  t.same(diagnostics, [], 'the consumer type-checks against the packed .d.ts');
 });

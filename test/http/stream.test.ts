@@ -35,8 +35,9 @@ t.test('events: queued, every step, previews every k steps, done with the same P
     events.map((e) => (e.event === 'step' || e.event === 'preview' ? `${e.event}:${e.data.step}` : e.event)),
     ['queued', 'step:1', 'step:2', 'preview:2', 'step:3', 'step:4', 'preview:4', 'step:5', 'step:6', 'done'],
   );
-  t.same(events[0]!.data, { position: 0 });
-  t.same(events[1]!.data, { step: 1, steps: 6 });
+  t.same(events[0]!.data, { type: 'queued', position: 0 });
+  t.same(events[1]!.data, { type: 'step', step: 1, steps: 6 });
+  t.ok(events.every((e) => e.data.type === e.event), 'each data names its event in type');
   for (const preview of events.filter((e) => e.event === 'preview')) {
     const png = await decodePng(Buffer.from(preview.data.image as string, 'base64'));
     t.same([png.width, png.height], [32, 32]);
@@ -55,6 +56,11 @@ t.test('errors: invalid bodies before the stream are JSON; engine failures becom
   const bad = await app.inject({ method: 'POST', url: '/generate/stream', payload: { class: 'fox', previewEvery: 0 } });
   t.equal(bad.statusCode, 400);
   t.match(bad.json(), { code: 'INVALID_REQUEST', message: /body\/previewEvery must be >= 1/ });
+  const notAcceptable = await app.inject({ method: 'POST', url: '/generate/stream', payload: { class: 'fox' }, headers: { accept: 'application/json, text/event-stream;q=0' } });
+  t.equal(notAcceptable.statusCode, 406);
+  t.match(notAcceptable.json(), { code: 'NOT_ACCEPTABLE', message: /does not allow text\/event-stream/ });
+  const accepted = await app.inject({ method: 'POST', url: '/generate/stream', payload: { class: 'fox', steps: 1 }, headers: { accept: 'text/event-stream' } });
+  t.equal(accepted.statusCode, 200);
   const failing = await readyApp(
     { modelDir: TINY_DIR },
     {
@@ -100,7 +106,7 @@ t.test('closing the stream cancels the sample: it leaves the batch', async (t) =
   await sleep(300);
   t.equal(await metricValue(app, 'purrception_step_runs_total'), afterCancel, 'no more step runs');
   t.ok(afterCancel < 1000, `${afterCancel} of 1000 steps ran`);
-  t.match(received, /event: queued\ndata: \{"position":0\}/);
+  t.match(received, /event: queued\ndata: \{"type":"queued","position":0\}/);
   const samples = await app.serviceMetrics.samples.get();
   t.ok(samples.values.some((v) => v.labels.outcome === 'cancelled' && v.value === 1), 'counted as cancelled');
   t.equal((await generate(app, { class: 1, steps: 2 })).statusCode, 200, 'still serving');

@@ -36,23 +36,48 @@ t.test('bad JSON bodies', async (t) => {
 t.test('bad transport: malformed JSON, wrong content type, oversized and huge numbers', async (t) => {
   const app = await readyApp({ bodyLimit: 1024 });
   t.teardown(() => app.close());
-  const post = (payload: string, contentType = 'application/json') =>
-    app.inject({ method: 'POST', url: '/generate', payload, headers: { 'content-type': contentType } });
-  const malformed = await post('{"class": 1,');
+  const post = (payload: string, contentType?: string) =>
+    app.inject({ method: 'POST', url: '/generate', payload, headers: contentType === undefined ? {} : { 'content-type': contentType } });
+  const malformed = await post('{"class": 1,', 'application/json');
   t.equal(malformed.statusCode, 400);
   t.match(malformed.json().message, /not valid JSON/);
-  const empty = await post('');
+  const empty = await post('', 'application/json');
   t.equal(empty.statusCode, 400);
-  const wrongType = await post('class=1', 'application/x-www-form-urlencoded');
-  t.equal(wrongType.statusCode, 415);
-  t.match(wrongType.json(), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
-  const big = await post(JSON.stringify({ class: 0, pad: 'x'.repeat(2000) }));
+  for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    const res = await post(contentType === 'text/plain' ? '{"class": 1}' : 'class=1', contentType);
+    t.equal(res.statusCode, 415, contentType);
+    t.match(res.json(), { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Content-Type ${contentType} is not accepted: send the body as application/json` }, contentType);
+  }
+  const untyped = await app.inject({ method: 'POST', url: '/generate', payload: Buffer.from('{"class": 1}') });
+  t.equal(untyped.statusCode, 415, 'a body without Content-Type');
+  t.match(untyped.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request has a body but no Content-Type: send it as application/json' });
+  const big = await post(JSON.stringify({ class: 0, pad: 'x'.repeat(2000) }), 'application/json');
   t.equal(big.statusCode, 413);
-  const huge = await post('{"class": 0, "tau": 1e400}');
+  t.match(big.json(), { code: 'BODY_TOO_LARGE', message: 'The request body is larger than the limit of 1024 bytes (BODY_LIMIT)' });
+  const huge = await post('{"class": 0, "tau": 1e400}', 'application/json');
   t.equal(huge.statusCode, 400);
   t.match(huge.json().message, /body\/tau must be number/); // 1e400 parses to Infinity
-  const getGenerate = await app.inject({ method: 'GET', url: '/generate' });
-  t.equal(getGenerate.statusCode, 404);
-  t.match(getGenerate.json(), { code: 'NOT_FOUND', message: 'No route GET /generate' });
   t.equal((await generate(app, { class: 1 })).statusCode, 200, 'still serving');
+});
+
+t.test('a known path with another method: 405 with Allow; an unknown path: 404', async (t) => {
+  const app = await readyApp();
+  t.teardown(() => app.close());
+  const cases: [string, string, string][] = [
+    ['GET', '/generate', 'POST'],
+    ['PUT', '/generate/stream', 'POST'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['DELETE', '/models?x=1', 'GET, HEAD'],
+    ['POST', '/app.js', 'GET, HEAD'],
+  ];
+  for (const [method, url, allow] of cases) {
+    const res = await app.inject({ method: method as 'GET', url });
+    t.equal(res.statusCode, 405, `${method} ${url}`);
+    t.equal(res.headers['allow'], allow);
+    t.match(res.json(), { statusCode: 405, code: 'METHOD_NOT_ALLOWED', error: 'Method Not Allowed', message: `${method} ${url.split('?')[0]} is not allowed; allowed: ${allow}` });
+  }
+  const missing = await app.inject({ method: 'GET', url: '/generate/nothing' });
+  t.equal(missing.statusCode, 404);
+  t.match(missing.json(), { code: 'NOT_FOUND', message: 'No route GET /generate/nothing' });
+  t.notOk(missing.headers['allow']);
 });

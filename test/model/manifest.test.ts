@@ -43,7 +43,7 @@ t.test('a manifest that disagrees with the graphs fails when the engine starts',
   for (const [name, edit, message] of cases) {
     const app = await buildApp({ config: testConfig({ modelDir: copyModel(t, ORACLE_DIR, edit) }), logger: false });
     await t.rejects(app.engineReady, { message }, name);
-    t.same((await app.inject('/ready')).json(), { status: 'failed' }, `${name}: not ready`);
+    t.match((await app.inject('/ready')).json(), { status: 'failed', code: 'ENGINE_FAILED' }, `${name}: not ready`);
     await app.close();
   }
 });
@@ -57,7 +57,7 @@ t.test('execution providers: the first that loads is used; a missing one fails u
   t.match((await fallback.inject('/metrics')).payload, /purrception_execution_provider\{graph="step",provider="cpu"\} 1/);
   for (const provider of ['cuda', 'webgpu'] as const) {
     const app = await buildApp({ config: testConfig({ executionProviders: [provider] }), logger: false });
-    await t.rejects(app.engineReady, { code: 'MODEL_INVALID', message: new RegExp(`no execution provider could load the step graph \\(tried ${provider}\\): ${provider}: `) });
+    await t.rejects(app.engineReady, { code: 'PROVIDER_UNAVAILABLE', message: new RegExp(`no execution provider could load the step graph \\(tried ${provider}\\): ${provider}: `) });
     await app.close();
   }
 });

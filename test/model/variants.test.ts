@@ -72,5 +72,5 @@ t.test('a variant declared for a provider is the file that provider loads; failu
   t.teardown(() => model.release());
   t.match(model.files, { step: /step\.cpu\.onnx$/, decode: /decode\.onnx$/ });
   t.same(seen, ['step:cpu:step.cpu.onnx', 'decode:cpu:decode.onnx']);
-  await t.rejects(load(spec, ['cuda']), { code: 'MODEL_INVALID', message: /step\.gpu\.onnx: no execution provider could load the step graph \(tried cuda\)/ });
+  await t.rejects(load(spec, ['cuda']), { code: 'PROVIDER_UNAVAILABLE', message: /step\.gpu\.onnx: no execution provider could load the step graph \(tried cuda\)/ });
 });

@@ -109,7 +109,7 @@ PRESETS: Dict[str, Tuple[VQConfig, DiTConfig]] = {
         DiTConfig(latent_size=8, latent_channels=4, codebook_size=64, patch_size=2, hidden=64,
                   depth=2, heads=4, mlp_ratio=2.0, num_classes=4, freq_dim=64),
     ),
-    # The emoji zoo at 64 px (DESIGN.md training notes): f4 VQ with K = 512, a 10M-parameter DiT,
+    # The emoji zoo at 64 px (docs/design.md, training notes): f4 VQ with K = 512, a 10M-parameter DiT,
     # 12 classes.
     "emoji-zoo-64": (
         VQConfig(),

@@ -1,4 +1,4 @@
-"""ONNX export to the model contract `purrception.onnx.v1` (DESIGN.md): step.onnx, decode.onnx,
+"""ONNX export to the model contract `purrception.onnx.v1` (docs/design.md): step.onnx, decode.onnx,
 manifest.json.
 
 step.onnx, one Euler step's model work with guidance, temperature and barycenter fused:

@@ -1,4 +1,4 @@
-"""Samplers: Purrception Euler (DESIGN.md), CFM Euler and DFM (masked) baselines; grid CLI.
+"""Samplers: Purrception Euler (docs/design.md), CFM Euler and DFM (masked) baselines; grid CLI.
 
     pi   = softmax( (l_u + w * (l_c - l_u)) / tau )
     mu   = sum_k pi_k * e_k

@@ -1,7 +1,7 @@
 // POST /generate: validate, resolve defaults, serve from the cache or the engine (n samples that batch
-// together), answer one image (a grid for n > 1) or, with Accept: application/json, every image in JSON.
+// together), answer one image (a grid for n > 1) or, when Accept prefers application/json, every image in JSON.
 import type { FastifyInstance } from 'fastify';
-import { InvalidOptionError } from '../../errors.js';
+import { InvalidOptionError, NotAcceptableError } from '../../errors.js';
 import { DEFAULT_QUALITY, encodeImage } from '../../image/encode.js';
 import { tile } from '../../image/grid.js';
 import type { SampleResult } from '../../engine/protocol.js';
@@ -9,12 +9,23 @@ import { requestSignal } from '../cancellation.js';
 import { ImageCache } from '../image-cache.js';
 import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest, withSeeds } from '../sampling.js';
-import { ErrorResponse, GenerateBody, GenerateResponse, MEDIA_TYPES, type GenerateJson } from '../schemas.js';
+import { negotiate } from '../negotiate.js';
+import { FORMATS, GenerateBody, GenerateResponse, MEDIA_TYPES, errorResponses, type GenerateJson, type ImageFormat } from '../schemas.js';
 import type { ServiceContext } from '../context.js';
 
-/** JSON when the client lists application/json in Accept; the image otherwise. */
-export function wantsJson(accept: string | undefined): boolean {
-  return accept !== undefined && /(^|[\s,])application\/json\b/i.test(accept);
+/**
+ * What the answer is: JSON or an image, and the image format. `format` in the body fixes the format;
+ * without it Accept chooses among png, webp and jpeg (png first, for Accept: *\/* or none).
+ */
+function answerKind(accept: string | undefined, format: ImageFormat | undefined): { json: boolean; format: ImageFormat } {
+  const formats = format === undefined ? FORMATS : [format];
+  const offers = [...formats.map((f) => MEDIA_TYPES[f]), 'application/json'];
+  const chosen = negotiate(accept, offers);
+  if (chosen === undefined) {
+    throw new NotAcceptableError(`Accept "${accept ?? ''}" allows none of what this request can answer: ${offers.join(', ')}`);
+  }
+  const json = chosen === 'application/json';
+  return { json, format: format ?? (json ? 'png' : formats.find((f) => MEDIA_TYPES[f] === chosen)!) };
 }
 
 /** Outcome label of a failed generation, for purrception_samples_total. */
@@ -43,54 +54,61 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
         operationId: 'generate',
         tags: ['generate'],
         body: GenerateBody,
-        response: { 200: GenerateResponse, '4xx': ErrorResponse, '5xx': ErrorResponse },
+        response: { 200: GenerateResponse, ...errorResponses(400, 401, 406, 413, 415, 429, 500, 503, 504) },
       },
     },
     async (request, reply) => {
       const { body } = request;
-      const json = wantsJson(request.headers.accept);
+      reply.header('Vary', 'Accept');
+      const { json, format } = answerKind(request.headers.accept, body.format);
       const first = toSampleRequest(manifest, body);
       if (first.uncertainty && !json) {
         throw new InvalidOptionError('body/uncertainty needs Accept: application/json (or POST /generate/stream): an image answer has no room for the heatmaps');
       }
+      if (body.quality !== undefined && format === 'png') {
+        throw new InvalidOptionError('body/quality applies to webp and jpeg only: png is lossless. Set format to webp or jpeg, or leave quality out');
+      }
       const n = body.n ?? 1;
-      const format = body.format ?? 'png';
       const quality = body.quality ?? DEFAULT_QUALITY;
       const samples = withSeeds(first, n);
-      const engine = context.engine();
-      reply.header('Vary', 'Accept').header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
-
-      // Seeded image answers are cached; the key holds everything that changes their bytes.
-      const { classId, tau, cfg, steps, seed, sampler } = first;
-      const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, n, format, quality });
-      const cached = key === undefined ? undefined : cache.get(key);
-      if (key !== undefined) metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
-      if (cached) return reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);
-
-      const cancellation = requestSignal(reply, config.requestTimeoutMs);
-      let results: SampleResult[];
+      // Admitted: the drain waits until this answer is written.
+      const admission = context.admit();
       try {
-        results = await sampleTogether(engine, samples, config, cancellation.signal);
-      } catch (err) {
-        metrics.samples.inc({ outcome: outcomeOf(err) }, n);
-        throw err;
-      } finally {
-        cancellation.dispose();
-      }
-      metrics.samples.inc({ outcome: 'done' }, n);
-      const meanEntropy = results.reduce((sum, r) => sum + r.meanEntropy, 0) / n;
-      reply.header('X-Cache', key === undefined ? 'off' : 'miss').header('X-Mean-Entropy', meanEntropy.toFixed(4));
+        reply.header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
+        // Seeded image answers are cached; the key holds everything that changes their bytes.
+        const { classId, tau, cfg, steps, seed, sampler } = first;
+        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, n, format, quality });
+        const cached = key === undefined ? undefined : cache.get(key);
+        if (key !== undefined) metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
+        if (cached) return reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);
 
-      const encodeStarted = performance.now();
-      if (json) {
-        const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, { format, quality }, manifest.codebook_size)));
-        const answer: GenerateJson = { class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
-        return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
+        const cancellation = requestSignal(reply, config.requestTimeoutMs);
+        let results: SampleResult[];
+        try {
+          results = await sampleTogether(admission.engine, samples, config, cancellation.signal);
+        } catch (err) {
+          metrics.samples.inc({ outcome: outcomeOf(err) }, n);
+          throw err;
+        } finally {
+          cancellation.dispose();
+        }
+        metrics.samples.inc({ outcome: 'done' }, n);
+        const meanEntropy = results.reduce((sum, r) => sum + r.meanEntropy, 0) / n;
+        reply.header('X-Cache', key === undefined ? 'off' : 'miss').header('X-Mean-Entropy', meanEntropy.toFixed(4));
+
+        const encodeStarted = performance.now();
+        if (json) {
+          const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, { format, quality }, manifest.codebook_size)));
+          const answer: GenerateJson = { class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
+          return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
+        }
+        const grid = tile(results);
+        const bytes = await encodeImage(grid.pixels, grid.width, grid.height, format, quality);
+        if (key !== undefined) cache.set(key, bytes);
+        return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type(MEDIA_TYPES[format]).send(bytes);
+      } finally {
+        admission.release();
       }
-      const grid = tile(results);
-      const bytes = await encodeImage(grid.pixels, grid.width, grid.height, format, quality);
-      if (key !== undefined) cache.set(key, bytes);
-      return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type(MEDIA_TYPES[format]).send(bytes);
     },
   );
 }

@@ -1,26 +1,44 @@
 // GET /health and /ready (always open), /models and /metrics (behind the API key when keys are set).
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '../../limits.js';
-import { ModelInfo, Status } from '../schemas.js';
-import type { ServiceContext } from '../context.js';
+import { errorBody } from '../error-response.js';
+import { ModelInfo, NotReady, Status, errorResponses } from '../schemas.js';
+import { unavailable, type ServiceContext } from '../context.js';
 
 export function healthRoutes(app: FastifyInstance, context: ServiceContext): void {
-  app.get('/health', { schema: { summary: 'The process is alive', tags: ['status'], response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'The process is alive (also while draining)',
+        operationId: 'getHealth',
+        tags: ['status'],
+        security: [],
+        response: { 200: { ...Status, description: 'Always {"status": "ok"} while the process answers' } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/ready',
     {
       schema: {
         summary: 'The model is loaded and warmed up, and the server is not draining',
+        operationId: 'getReady',
         tags: ['status'],
-        response: { 200: Status, 503: Status },
+        security: [],
+        response: {
+          200: { ...Status, description: '{"status": "ready"}' },
+          503: { ...NotReady, headers: { 'Retry-After': { description: 'Seconds to wait before asking again', type: 'integer' } } },
+        },
       },
     },
     async (_request, reply) => {
-      const state = context.state();
-      return reply.code(state === 'ready' ? 200 : 503).send({ status: state });
+      const status = context.state();
+      const error = unavailable(status);
+      if (error === undefined) return { status };
+      return reply.code(503).header('Retry-After', '1').send({ status, ...errorBody(error) });
     },
   );
 }
@@ -32,10 +50,10 @@ export function statusRoutes(app: FastifyInstance, context: ServiceContext): voi
     '/models',
     {
       schema: {
-        summary: 'The loaded model: labels, image size, defaults',
+        summary: 'The loaded model: labels, image size, defaults, limits',
         operationId: 'getModels',
         tags: ['models'],
-        response: { 200: ModelInfo },
+        response: { 200: { ...ModelInfo, description: 'The model this server runs' }, ...errorResponses(401, 429) },
       },
     },
     async () => ({
@@ -45,8 +63,22 @@ export function statusRoutes(app: FastifyInstance, context: ServiceContext): voi
     }),
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['status'], produces: ['text/plain'] } }, async (_request, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        operationId: 'getMetrics',
+        tags: ['status'],
+        response: {
+          200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...errorResponses(401, 429),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    },
+  );
 }

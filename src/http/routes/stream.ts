@@ -1,9 +1,11 @@
 // POST /generate/stream: one image with its progress as server-sent events.
 //   queued {position} -> step {step, steps} per step -> preview {...} every previewEvery steps
 //   -> done {class, seed, data, ...} | error {statusCode, code, error, message}
-// Validation and readiness errors come before the stream opens, as ordinary JSON errors. Closing the
-// connection cancels the sample (it leaves the batch at the next iteration).
+// Each event's data also carries its name in `type`. Validation and readiness errors come before the
+// stream opens, as ordinary JSON errors. Closing the connection cancels the sample (it leaves the
+// batch at the next iteration).
 import type { FastifyInstance } from 'fastify';
+import { NotAcceptableError } from '../../errors.js';
 import type { ProgressEvent } from '../../engine/protocol.js';
 import { encodeSmallPng } from '../../image/encode.js';
 import { PREVIEW_MAX_SIDE } from '../../limits.js';
@@ -11,13 +13,14 @@ import { requestSignal } from '../cancellation.js';
 import { errorBody, isHidden, statusOf } from '../error-response.js';
 import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest } from '../sampling.js';
-import { ErrorResponse, StreamBody, StreamResponse } from '../schemas.js';
+import { negotiate } from '../negotiate.js';
+import { StreamBody, StreamResponse, errorResponses, type StreamEvent } from '../schemas.js';
 import type { ServiceContext } from '../context.js';
 import { outcomeOf } from './generate.js';
 
 /** One server-sent event; data is one JSON line. */
-export function sseEvent(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+export function sseEvent(data: StreamEvent): string {
+  return `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 export function streamRoutes(app: FastifyInstance, context: ServiceContext): void {
@@ -31,13 +34,17 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
         operationId: 'generateStream',
         tags: ['generate'],
         body: StreamBody,
-        response: { 200: StreamResponse, '4xx': ErrorResponse, '5xx': ErrorResponse },
+        response: { 200: StreamResponse, ...errorResponses(400, 401, 406, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
       const { body } = request;
+      if (negotiate(request.headers.accept, ['text/event-stream']) === undefined) {
+        throw new NotAcceptableError(`Accept "${request.headers.accept ?? ''}" does not allow text/event-stream, the only answer of this route`);
+      }
       const sample = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
-      const engine = context.engine(); // NOT_READY / SHUTTING_DOWN as a JSON 503, before the stream opens
+      // NOT_READY / DRAINING as a JSON 503, before the stream opens; the drain waits for what it admits.
+      const admission = context.admit();
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -47,35 +54,37 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
         'x-seed': String(sample.seed),
         'x-class': manifest.labels[sample.classId],
       });
-      const write = (event: string, data: unknown): void => {
-        if (!raw.destroyed && !raw.writableEnded) raw.write(sseEvent(event, data));
+      const write = (event: StreamEvent): void => {
+        if (!raw.destroyed && !raw.writableEnded) raw.write(sseEvent(event));
       };
       // Previews are encoded off the engine's path; the chain keeps events in the engine's order.
       let pending: Promise<void> = Promise.resolve();
       const onProgress = (_index: number, event: ProgressEvent): void => {
         pending = pending.then(async () => {
-          if (event.kind !== 'preview') return write(event.kind, event.kind === 'queued' ? { position: event.position } : { step: event.step, steps: event.steps });
+          if (event.kind === 'queued') return write({ type: 'queued', position: event.position });
+          if (event.kind === 'step') return write({ type: 'step', step: event.step, steps: event.steps });
           const png = await encodeSmallPng(event.pixels, event.width, event.height, PREVIEW_MAX_SIDE);
-          write('preview', { step: event.step, steps: event.steps, width: Math.min(event.width, PREVIEW_MAX_SIDE), height: Math.min(event.height, PREVIEW_MAX_SIDE), image: png.toString('base64') });
+          write({ type: 'preview', step: event.step, steps: event.steps, width: Math.min(event.width, PREVIEW_MAX_SIDE), height: Math.min(event.height, PREVIEW_MAX_SIDE), image: png.toString('base64') });
         });
       };
 
       const cancellation = requestSignal(reply, config.requestTimeoutMs);
       try {
-        const [result] = await sampleTogether(engine, [sample], config, cancellation.signal, onProgress);
+        const [result] = await sampleTogether(admission.engine, [sample], config, cancellation.signal, onProgress);
         metrics.samples.inc({ outcome: 'done' });
         await pending;
         const image = await renderImage(result!, sample.seed, { format: 'png', quality: undefined }, manifest.codebook_size);
-        write('done', { class: manifest.labels[sample.classId], ...image });
+        write({ type: 'done', class: manifest.labels[sample.classId]!, ...image });
       } catch (err) {
         metrics.samples.inc({ outcome: outcomeOf(err) });
         await pending.catch(() => undefined);
         const error = err as Error & { statusCode?: number; code?: string };
         if (isHidden(statusOf(error))) request.log.error({ err: error }, 'stream failed');
-        write('error', errorBody(error));
+        write({ type: 'error', ...errorBody(error) });
       } finally {
         cancellation.dispose();
         raw.end();
+        admission.release();
       }
     },
   );
