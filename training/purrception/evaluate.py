@@ -184,6 +184,7 @@ class TorchModel:
     def __init__(self, dit, vq, codebook: torch.Tensor):
         self.dit, self.vq, self.codebook = dit, vq, codebook
         self.latent_shape = (dit.cfg.latent_channels, dit.cfg.latent_size, dit.cfg.latent_size)
+        self.has_encoder = True
 
     @torch.no_grad()
     def sample(self, y: torch.Tensor, steps: int, cfg: float, tau: float, z0: torch.Tensor,
@@ -218,6 +219,7 @@ class OnnxModel:
         lat = self.manifest["latent"]
         self.latent_shape = (lat["channels"], lat["height"], lat["width"])
         self.graphs = {k: str(self.dir / v) for k, v in self.manifest["graphs"].items()}
+        self.has_encoder = "encode" in self.graphs  # older model directories have none
 
     def _run(self, graph: str, **feeds: np.ndarray) -> Dict[str, np.ndarray]:
         from .ort import run_onnx
@@ -279,10 +281,14 @@ class Evaluator:
         return self.metrics(x, y)
 
     @torch.no_grad()
-    def ceilings(self, model, n: int, batch: int = 250) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    def ceilings(self, model, n: int, batch: int = 250
+                 ) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
         """(ceiling, tokenizer ceiling): the ceiling's images as they are, and encoded, quantized
-        and decoded by the model's tokenizer, rendered once for both."""
+        and decoded by the model's tokenizer (None for a model without an encoder), rendered once
+        for both."""
         x, y = self.source.render("test", n, self.seed)
+        if not model.has_encoder:
+            return self.metrics(x, y), None
         recon = torch.cat([model.round_trip(xb) for xb in x.split(batch)])
         return self.metrics(x, y), self.metrics(recon, y)
 
