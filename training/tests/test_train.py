@@ -67,6 +67,29 @@ def test_vq_trains_and_resumes(vq_dir, zoo_root):
     assert out["step"] == 5 and load_parts(vq_dir)[1]["step"] == 5
 
 
+def test_patch_tokenizer_fits_kmeans_then_trains_only_its_decoder(zoo_root, tmp_path):
+    out, log = str(tmp_path / "vq"), str(tmp_path / "vq.jsonl")
+    argv = ["--preset", "emoji-zoo-64-patch", "--override", "ch=8,num_res_blocks=1,codebook_size=16",
+            "--data", zoo_root, "--out", out, "--log", log, "--batch", "4", "--lr", "1e-2",
+            "--warmup", "1", "--kmeans-images", "8", "--kmeans-iters", "3", "--eval-n", "8",
+            "--curve-every-s", "1e-9", "--curve-n", "8", "--device", "cpu"]
+    first = train_vq.main(argv + ["--iters", "2"])
+    state, config = load_parts(out)
+    assert config["vq"]["arch"] == "patch" and config["cost"]["cpu_seconds"] > 0
+    vq, _ = tu.load_vq(out)
+    assert vq.codebook.shape == (16, 48)
+    # a resumed session keeps the k-means codebook (the bank's codes stay valid) and adds CPU time
+    second = train_vq.main(argv + ["--iters", "2"])
+    state2, config2 = load_parts(out)
+    assert torch.equal(state["model"]["quantize.embedding.weight"],
+                       state2["model"]["quantize.embedding.weight"])
+    assert not torch.equal(state["model"]["decoder.conv_out.weight"],
+                           state2["model"]["decoder.conv_out.weight"])
+    assert second["step"] == 4 and config2["cost"]["cpu_seconds"] > config["cost"]["cpu_seconds"]
+    points = [json.loads(line)["curve"] for line in open(log) if '"curve"' in line]
+    assert [p["step"] for p in points][:2] == [0, 1] and first["val_psnr"] > 0
+
+
 def test_dit_trains_and_resumes(bank_path, tmp_path):
     out = str(tmp_path / "dit")
     args = ["--preset", "fixture", "--bank", bank_path, "--out", out, "--batch", "8",
