@@ -15,12 +15,13 @@ OBJECTIVES = ("purrception", "cfm", "dfm")
 T = TypeVar("T")
 
 
-VQ_ARCHS = ("ldm", "patch")
+VQ_ARCHS = ("ldm", "patch", "llamagen")
 
 
 @dataclass
 class VQConfig:
-    # "ldm": the vq-f8 layout (models/vq.py); "patch": k-means pixel patches (models/patch_vq.py)
+    # "ldm": the vq-f8 layout (models/vq.py); "patch": k-means pixel patches (models/patch_vq.py);
+    # "llamagen": LlamaGen's vq-ds8-c2i layout, l2-normalised codes (models/llamagen_vq.py)
     arch: str = "ldm"
     in_channels: int = 3  # RGB input in [-1, 1]
     ch: int = 64  # base channel count of the encoder/decoder (vq-f8: 128)
@@ -32,6 +33,9 @@ class VQConfig:
     image_size: int = 64  # H = W of the training images
     beta: float = 0.25  # commitment loss weight
     patch_size: int = 4  # arch "patch": side of the pixel patch one code stands for
+    # arch "llamagen": encoder output / decoder input width, mapped to embed_dim by quant_conv
+    # (vq-ds8-c2i: 256); ignored by the other archs, whose encoders output embed_dim channels
+    z_channels: int = 256
 
     @property
     def downsample(self) -> int:
@@ -92,6 +96,11 @@ VQ_F8 = VQConfig(ch=128, ch_mult=(1, 2, 2, 4), num_res_blocks=2, codebook_size=1
                  image_size=256)
 
 
+# LlamaGen's vq-ds8-c2i (its VQ_8): 256 px -> 32x32x8, K = 16384, l2-normalised codes.
+VQ_DS8_C2I = VQConfig(arch="llamagen", ch=128, ch_mult=(1, 2, 2, 4), num_res_blocks=2,
+                      z_channels=256, codebook_size=16384, embed_dim=8, image_size=256)
+
+
 def _paper_dit(hidden: int, depth: int, heads: int) -> DiTConfig:
     # The reference code's ImageNet shape: 32x32x4 vq-f8 latents, 1000 classes, t fed unscaled,
     # no label dropout (its null class is untrained).
@@ -109,8 +118,8 @@ PRESETS: Dict[str, Tuple[VQConfig, DiTConfig]] = {
         DiTConfig(latent_size=8, latent_channels=4, codebook_size=64, patch_size=2, hidden=64,
                   depth=2, heads=4, mlp_ratio=2.0, num_classes=4, freq_dim=64),
     ),
-    # The emoji zoo at 64 px (docs/design.md, training notes): f4 VQ with K = 512, a 10M-parameter DiT,
-    # 12 classes.
+    # The emoji zoo at 64 px (docs/design.md, training notes): f4 VQ with K = 512, a 10M-parameter
+    # DiT, 12 classes.
     "emoji-zoo-64": (
         VQConfig(),
         DiTConfig(num_classes=12),
@@ -127,6 +136,10 @@ PRESETS: Dict[str, Tuple[VQConfig, DiTConfig]] = {
     "DiT-L/2": (VQ_F8, _paper_dit(hidden=1024, depth=24, heads=16)),
     "DiT-XL/2": (VQ_F8, _paper_dit(hidden=1152, depth=28, heads=16)),
     "vq-f8": (VQ_F8, _paper_dit(hidden=768, depth=12, heads=12)),
+    # the reference code's DiT-B/2 on LlamaGen latents (its *_vq-ds8-c2i configs): C = 8
+    "vq-ds8-c2i": (VQ_DS8_C2I,
+                   dataclasses.replace(_paper_dit(hidden=768, depth=12, heads=12),
+                                       latent_channels=8)),
 }
 
 

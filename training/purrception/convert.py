@@ -6,11 +6,21 @@
    ours do, plus a trainable-flag-off `pos_embed` parameter (first in `parameters()`), feeds t
    unscaled (t_scale = 1.0), has the null class at id num_classes (1000) and no label dropout.
    For dfm it has K+1 outputs (the mask token's too); we keep the first K.
-2. latent-diffusion's vq-f8 checkpoint: `state_dict` with `encoder.*`, `decoder.*`, `quant_conv.*`,
-   `post_quant_conv.*`, `quantize.embedding.weight` (and `loss.*`, dropped).
+2. latent-diffusion's vq-f8 checkpoint (`--vq-layout ldm`): `state_dict` with `encoder.*`,
+   `decoder.*`, `quant_conv.*`, `post_quant_conv.*`, `quantize.embedding.weight` (and `loss.*`,
+   dropped).
+3. LlamaGen's vq-ds8-c2i checkpoint (`--vq-layout llamagen`, models/llamagen_vq.py): its
+   vq_train.py saves `model` (plus `optimizer`, `discriminator`, `args`, and `ema` when trained
+   with --ema); like LlamaGen's samplers and the reference code we take `model`. Its
+   `quantize.codebook_used` usage buffer is dropped. The latents are the l2-normalised code vectors
+   (what the reference trainer feeds its DiT and LlamaGen's decoder consumes). The reference
+   sampler's barycenter uses the raw `embedding.weight` instead: the same when the stored rows are
+   unit vectors, otherwise our export follows training, not that sampler.
 
     python3 -m purrception.convert --dit-ckpt purrception.pth --vq-ckpt vq-f8.ckpt \\
         --out ../models/purrception-dit-b2 --labels-file imagenet_labels.txt
+    python3 -m purrception.convert --dit-ckpt purrception-ds8.pth --vq-ckpt vq_ds8_c2i.pt \\
+        --vq-layout llamagen --out ../models/purrception-dit-b2-ds8
 """
 
 from __future__ import annotations
@@ -18,12 +28,13 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
+from .checkpoint import select
 from .config import DiTConfig, VQConfig
-from .models import DiT, VQModel
+from .models import DiT, LlamaGenVQ, Tokenizer, VQModel
 
 VQ_PREFIXES = ("encoder.", "decoder.", "quant_conv.", "post_quant_conv.", "quantize.embedding.")
 WRAPPER_PREFIXES = ("module.", "_orig_mod.")  # DDP / DeepSpeed / torch.compile wrappers
@@ -185,6 +196,51 @@ def vq_from_ldm(path: str, image_size: int = 256) -> VQModel:
 
 
 #################################################################################
+#                        LlamaGen vq-ds8-c2i checkpoint                         #
+#################################################################################
+
+
+def load_llamagen_vq_state(path: str) -> Dict[str, torch.Tensor]:
+    """The tokenizer's weights: `model` first, as LlamaGen's samplers and the reference code
+    load it."""
+    state = select(torch_load(path), "model", "state_dict", "ema")
+    # VQ_PREFIXES leaves out `quantize.codebook_used`, training-time usage statistics
+    return {k: v.float() for k, v in _strip_wrappers(state).items() if k.startswith(VQ_PREFIXES)}
+
+
+def _count(state: Dict[str, torch.Tensor], prefix: str) -> int:
+    """How many modules `prefix{i}.` the state holds (1 + the largest index i)."""
+    return 1 + max(int(k[len(prefix):].split(".")[0]) for k in state if k.startswith(prefix))
+
+
+def infer_llamagen_config(state: Dict[str, torch.Tensor], image_size: int = 256) -> VQConfig:
+    """Read LlamaGen's architecture off the tensor shapes (its ModelArgs is not saved)."""
+    conv_in = state["encoder.conv_in.weight"]  # (ch, 3, 3, 3)
+    ch = conv_in.shape[0]
+    levels = _count(state, "encoder.conv_blocks.")
+    ch_mult = tuple(state[f"encoder.conv_blocks.{i}.res.0.conv2.weight"].shape[0] // ch
+                    for i in range(levels))
+    k, d = state["quantize.embedding.weight"].shape
+    lowest_attn = f"encoder.conv_blocks.{levels - 1}.attn."
+    return VQConfig(arch="llamagen", in_channels=conv_in.shape[1], ch=ch, ch_mult=ch_mult,
+                    num_res_blocks=_count(state, "encoder.conv_blocks.0.res."),
+                    attn_at_lowest=any(name.startswith(lowest_attn) for name in state),
+                    z_channels=state["quant_conv.weight"].shape[1], codebook_size=k,
+                    embed_dim=d, image_size=image_size)
+
+
+def vq_from_llamagen(path: str, image_size: int = 256) -> LlamaGenVQ:
+    state = load_llamagen_vq_state(path)
+    vq = LlamaGenVQ(infer_llamagen_config(state, image_size))
+    vq.load_state_dict(state, strict=True)
+    return vq.eval()
+
+
+VQ_LOADERS: Dict[str, Callable[[str, int], Tokenizer]] = {  # --vq-layout
+    "ldm": vq_from_ldm, "llamagen": vq_from_llamagen}
+
+
+#################################################################################
 #                                Command line                                   #
 #################################################################################
 
@@ -196,7 +252,10 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     ap = argparse.ArgumentParser(description="Convert reference checkpoints to a model directory.")
     ap.add_argument("--dit-ckpt", required=True, help="reference Purrception checkpoint (.pth)")
-    ap.add_argument("--vq-ckpt", required=True, help="latent-diffusion vq-f8 checkpoint (.ckpt)")
+    ap.add_argument("--vq-ckpt", required=True, help="tokenizer checkpoint (see --vq-layout)")
+    ap.add_argument("--vq-layout", choices=list(VQ_LOADERS), default="ldm",
+                    help="ldm: latent-diffusion's vq-f8 (.ckpt); llamagen: LlamaGen's vq-ds8-c2i "
+                         "(.pt), l2-normalised codes")
     ap.add_argument("--out", required=True, help="model directory to write, e.g. ../models/NAME")
     ap.add_argument("--name")
     ap.add_argument("--heads", type=int, help="attention heads (default: by width, DiT presets)")
@@ -210,7 +269,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = ap.parse_args(argv)
 
     dit = dit_from_reference(args.dit_ckpt, args.heads, prefer_ema=not args.no_ema)
-    vq = vq_from_ldm(args.vq_ckpt, args.image_size)
+    vq: Tokenizer = VQ_LOADERS[args.vq_layout](args.vq_ckpt, args.image_size)
     if args.labels_file:
         labels = [x.strip() for x in Path(args.labels_file).read_text().splitlines() if x.strip()]
     else:
@@ -218,6 +277,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     provenance: Dict[str, Any] = {
         "source": "converted from the Purrception reference code's checkpoint",
         "dit_checkpoint": Path(args.dit_ckpt).name, "vq_checkpoint": Path(args.vq_ckpt).name,
+        "vq_layout": args.vq_layout,
         "weights": "backbone" if args.no_ema else "ema",
         "note": "reference training used no label dropout: its null class (cfg != 1) is untrained",
     }

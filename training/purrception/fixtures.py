@@ -21,7 +21,7 @@ import torch.nn as nn
 
 from .config import get_preset
 from .export import export_model
-from .models import DiT, VQModel
+from .models import DiT, Tokenizer, build_vq
 
 FIXTURE_LABELS = ["cat", "dog", "fox", "owl"]
 FIXTURE_DEFAULTS = {"steps": 8, "tau": 0.9, "cfg": 1.3}
@@ -47,11 +47,11 @@ def randomize_zero_init(dit: DiT, generator: torch.Generator) -> None:
 
 
 def random_models(preset: str = "fixture", seed: int = 0,
-                  randomize: bool = True) -> Tuple[VQModel, DiT]:
+                  randomize: bool = True) -> Tuple[Tokenizer, DiT]:
     """Randomly initialised (VQ, DiT) for `preset`, deterministic in `seed`."""
     vq_cfg, dit_cfg = get_preset(preset)
     torch.manual_seed(seed)
-    vq, dit = VQModel(vq_cfg), DiT(dit_cfg)
+    vq, dit = build_vq(vq_cfg), DiT(dit_cfg)
     if randomize:
         g = torch.Generator().manual_seed(seed + 1)
         randomize_zero_init(dit, g)

@@ -69,7 +69,8 @@ def test_vq_trains_and_resumes(vq_dir, zoo_root):
 
 def test_patch_tokenizer_fits_kmeans_then_trains_only_its_decoder(zoo_root, tmp_path):
     out, log = str(tmp_path / "vq"), str(tmp_path / "vq.jsonl")
-    argv = ["--preset", "emoji-zoo-64-patch", "--override", "ch=8,num_res_blocks=1,codebook_size=16",
+    argv = ["--preset", "emoji-zoo-64-patch",
+            "--override", "ch=8,num_res_blocks=1,codebook_size=16",
             "--data", zoo_root, "--out", out, "--log", log, "--batch", "4", "--lr", "1e-2",
             "--warmup", "1", "--kmeans-images", "8", "--kmeans-iters", "3", "--eval-n", "8",
             "--curve-every-s", "1e-9", "--curve-n", "8", "--device", "cpu"]
