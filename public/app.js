@@ -1,12 +1,17 @@
 // The playground: a form over POST /generate/stream (server-sent events read from fetch, since
 // EventSource cannot POST), a progress bar from `step` events, previews when asked for (each is one
 // more decode, so they are off by default), the final image and its uncertainty map, and the
-// equivalent curl command. No framework, no build step.
-/* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator */
+// equivalent curl command. With a model that has an encoder: an input image (chosen or dropped), its
+// strength, a mask painted over it with the mouse, and the tokenizer's reconstruction (POST /encode).
+// No framework, no build step.
+/* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator, FileReader, Image */
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
 let model;
 let running;
+/** The input image as a data: URL (sent as is: the server takes data: URLs), and whether a mask is painted. */
+let input;
+let painted = false;
 
 function headers() {
   const key = $('apiKey').value.trim();
@@ -24,12 +29,21 @@ function body() {
     seed: Number($('seed').value),
     sampler: $('sampler').value,
   };
+  if (input) {
+    request.strength = Number($('strength').value);
+    request.image = input;
+    if (painted) request.mask = $('mask').toDataURL('image/png');
+  }
   return request;
 }
 
 function curlCommand(request) {
   const auth = $('apiKey').value.trim() ? ` \\\n  -H "authorization: Bearer $PURRCEPTION_API_KEY"` : '';
-  return `curl -s -X POST ${location.origin}/generate -H 'content-type: application/json'${auth} \\\n  -d '${JSON.stringify(request)}' -o image.png`;
+  // Images come from files beside the command (input.png, and mask.png from the link under the input).
+  const { image, mask, ...fields } = request;
+  const files = (image ? [['image', 'input.png']] : []).concat(mask ? [['mask', 'mask.png']] : []);
+  const data = JSON.stringify(fields).slice(0, -1) + files.map(([field, file]) => `,"${field}":"'"$(base64 -w0 ${file})"'"`).join('') + '}';
+  return `curl -s -X POST ${location.origin}/generate -H 'content-type: application/json'${auth} \\\n  -d '${data}' -o image.png`;
 }
 
 function updateCurl() {
@@ -63,6 +77,8 @@ async function loadModel() {
   $('cfg').value = model.defaults.cfg;
   $('steps').value = model.defaults.steps;
   if ($('seed').value === '') $('seed').value = Math.floor(Math.random() * 2 ** 32);
+  $('imageControls').hidden = !model.imageInput;
+  $('imagePanels').hidden = !model.imageInput;
   form.dataset.ready = 'true';
   updateCurl();
 }
@@ -129,6 +145,135 @@ async function generate(event) {
     if (running === controller) $('generate').disabled = false;
   }
 }
+
+// ---- Image input: choose or drop, paint the mask, encode preview --------------------------------
+
+function setImageControls(enabled) {
+  for (const id of ['strength', 'brush', 'clearMask', 'removeImage', 'encode']) $(id).disabled = !enabled;
+}
+
+function clearMask() {
+  const canvas = $('mask');
+  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  painted = false;
+  $('maskLink').hidden = true;
+  updateCurl();
+}
+
+/** Shows the image; the mask canvas takes its aspect ratio (at most 512 px a side), as the API requires. */
+function loadImage(file) {
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = () => {
+    const picture = new Image();
+    picture.onload = () => {
+      input = reader.result;
+      const scale = Math.min(1, 512 / Math.max(picture.naturalWidth, picture.naturalHeight));
+      const canvas = $('mask');
+      canvas.width = Math.max(1, Math.round(picture.naturalWidth * scale));
+      canvas.height = Math.max(1, Math.round(picture.naturalHeight * scale));
+      const wide = picture.naturalWidth >= picture.naturalHeight;
+      $('stack').style.width = `${wide ? 256 : (256 * picture.naturalWidth) / picture.naturalHeight}px`;
+      $('stack').style.height = `${wide ? (256 * picture.naturalHeight) / picture.naturalWidth : 256}px`;
+      $('inputImage').src = input;
+      $('stack').hidden = false;
+      $('dropHint').hidden = true;
+      $('reconstruction').hidden = true;
+      $('encodeInfo').textContent = '';
+      setImageControls(true);
+      clearMask();
+      document.body.dataset.image = 'loaded';
+    };
+    picture.onerror = () => setStatus('That file is not an image this browser can show', true);
+    picture.src = reader.result;
+  };
+  reader.readAsDataURL(file);
+}
+
+function removeImage() {
+  input = undefined;
+  $('imageFile').value = '';
+  $('stack').hidden = true;
+  $('dropHint').hidden = false;
+  $('reconstruction').hidden = true;
+  $('encodeInfo').textContent = '';
+  setImageControls(false);
+  clearMask();
+  delete document.body.dataset.image;
+}
+
+/** Brush strokes: white, opaque, round; the brush size is in screen pixels. */
+function paintMask() {
+  const canvas = $('mask');
+  const context = canvas.getContext('2d');
+  let last;
+  const point = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+  };
+  const stroke = (event) => {
+    const [x, y] = point(event);
+    const box = canvas.getBoundingClientRect();
+    context.strokeStyle = '#ffffff';
+    context.lineCap = 'round';
+    context.lineWidth = Math.max(1, (Number($('brush').value) * canvas.width) / box.width);
+    context.beginPath();
+    context.moveTo(...(last ?? [x, y]));
+    context.lineTo(x, y);
+    context.stroke();
+    last = [x, y];
+    painted = true;
+  };
+  const end = () => {
+    if (last === undefined) return;
+    last = undefined;
+    $('maskLink').href = canvas.toDataURL('image/png');
+    $('maskLink').hidden = false;
+    updateCurl();
+  };
+  canvas.addEventListener('pointerdown', (event) => {
+    canvas.setPointerCapture(event.pointerId);
+    stroke(event);
+  });
+  canvas.addEventListener('pointermove', (event) => last !== undefined && stroke(event));
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+}
+
+async function encodePreview() {
+  if (!input) return;
+  $('encode').disabled = true;
+  try {
+    const res = await fetch('/encode', { method: 'POST', headers: headers(), body: JSON.stringify({ image: input }) });
+    const answer = await res.json();
+    if (!res.ok) throw new Error(answer.message);
+    show('reconstruction', `data:image/png;base64,${answer.reconstruction}`);
+    const psnr = answer.psnr === null ? 'exact' : `PSNR ${answer.psnr.toFixed(1)} dB`;
+    $('encodeInfo').textContent = `(${psnr}, ${answer.usage.distinct} of ${answer.usage.codebookSize} codes)`;
+    document.body.dataset.encoded = 'true';
+  } catch (err) {
+    setStatus(err.message, true);
+  } finally {
+    $('encode').disabled = !input;
+  }
+}
+
+$('imageFile').addEventListener('change', () => loadImage($('imageFile').files[0]));
+$('drop').addEventListener('dragover', (event) => {
+  event.preventDefault();
+  $('drop').classList.add('over');
+});
+$('drop').addEventListener('dragleave', () => $('drop').classList.remove('over'));
+$('drop').addEventListener('drop', (event) => {
+  event.preventDefault();
+  $('drop').classList.remove('over');
+  loadImage(event.dataTransfer.files[0]);
+});
+$('strength').addEventListener('input', () => ($('strengthValue').textContent = Number($('strength').value).toFixed(2)));
+$('clearMask').addEventListener('click', clearMask);
+$('removeImage').addEventListener('click', removeImage);
+$('encode').addEventListener('click', encodePreview);
+paintMask();
 
 $('schedule').addEventListener('change', () => {
   $('tauEnd').disabled = !$('schedule').checked;

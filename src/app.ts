@@ -19,6 +19,7 @@ import { InFlight, unavailable, type ServiceContext, type ServiceState } from '.
 import { clientErrorResponse, errorBody, isHidden, statusOf } from './http/error-response.js';
 import { ImageCache } from './http/image-cache.js';
 import { ServiceMetrics } from './http/metrics.js';
+import { encodeRoutes } from './http/routes/encode.js';
 import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes, statusRoutes } from './http/routes/status.js';
 import { streamRoutes } from './http/routes/stream.js';
@@ -53,9 +54,19 @@ const VERSION = '0.1.0';
 /** The one request body type of every route; fastify's default text/plain parser is removed. */
 const BODY_TYPE = 'application/json';
 
+/** True for a JSON body that carries an image: it may be up to IMAGE_BODY_LIMIT bytes. */
+function carriesImage(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && 'image' in json && typeof json.image === 'string';
+}
+
 /** Fastify's body errors, in this service's words: which media type it takes, which size it allows. */
-function bodyError(error: FastifyError, contentType: string | undefined, bodyLimit: number): FastifyError {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new BodyTooLargeError(bodyLimit);
+function bodyError(error: FastifyError, contentType: string | undefined, config: Config, routeLimit: number | undefined): FastifyError {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const imageRoute = routeLimit === config.imageBodyLimit && config.imageBodyLimit > config.bodyLimit;
+    return imageRoute
+      ? new BodyTooLargeError(config.imageBodyLimit, 'IMAGE_BODY_LIMIT', ' for a body with an image')
+      : new BodyTooLargeError(config.bodyLimit, 'BODY_LIMIT', '');
+  }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new UnsupportedMediaTypeError(
       contentType === undefined
@@ -111,6 +122,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     methodsOf.set(route.url, methods);
   });
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser, plus one rule: the image routes take IMAGE_BODY_LIMIT bytes (their route
+  // bodyLimit), but only a body that carries an image may use them; any other is held to BODY_LIMIT.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString(); // a string already (parseAs); the type also allows a Buffer
+    parseJson(request, text, (err, json) => {
+      if (err) return done(err, undefined);
+      if (Buffer.byteLength(text) > config.bodyLimit && !carriesImage(json)) {
+        const hint = `; a body with an image may have up to ${config.imageBodyLimit} bytes (IMAGE_BODY_LIMIT)`;
+        return done(new BodyTooLargeError(config.bodyLimit, 'BODY_LIMIT', hint), undefined);
+      }
+      done(null, json);
+    });
+  });
 
   let engine: Engine | undefined;
   let state: ServiceState = 'loading';
@@ -193,7 +219,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((raised: FastifyError, request, reply) => {
-    const error = bodyError(raised, request.headers['content-type'], config.bodyLimit);
+    const error = bodyError(raised, request.headers['content-type'], config, request.routeOptions.bodyLimit);
     const status = statusOf(error);
     if (status === 499) return; // the client went away: nobody is there to answer
     if (status === 503) reply.header('Retry-After', '1');
@@ -224,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       servers: [{ url: 'http://127.0.0.1:8080', description: 'A local server (npm start); clients pass their own base URL' }],
       tags: [
         { name: 'generate', description: 'Image generation' },
+        { name: 'encode', description: 'The tokenizer: what the model keeps of an image' },
         { name: 'models', description: 'The model this server runs' },
         { name: 'status', description: 'Liveness, readiness and metrics' },
       ],
@@ -272,6 +299,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     statusRoutes(api, context);
     generateRoutes(api, context);
     streamRoutes(api, context);
+    encodeRoutes(api, context);
   });
   return app;
 }

@@ -25,6 +25,8 @@ export interface Config {
   threads: number;
   /** Largest accepted request body. */
   bodyLimit: number;
+  /** Largest accepted body of a request with an image (POST /generate, /generate/stream, /encode). */
+  imageBodyLimit: number;
   logLevel: string;
   /** Bearer tokens accepted on every route but /health and /ready; empty: no authentication. */
   apiKeys: string[];
@@ -48,6 +50,7 @@ export const DEFAULTS: Config = {
   cacheBytes: 64 * 1024 * 1024,
   threads: Math.max(1, availableParallelism()),
   bodyLimit: 16 * 1024,
+  imageBodyLimit: 8 * 1024 * 1024,
   logLevel: 'info',
   apiKeys: [],
   rateLimit: 0,
@@ -66,6 +69,7 @@ const FLAGS = {
   'cache-bytes': 'CACHE_BYTES',
   threads: 'THREADS',
   'body-limit': 'BODY_LIMIT',
+  'image-body-limit': 'IMAGE_BODY_LIMIT',
   'log-level': 'LOG_LEVEL',
   'api-keys': 'API_KEYS',
   'rate-limit': 'RATE_LIMIT',
@@ -154,7 +158,7 @@ export function loadConfig(
     const value = raw(flag);
     return value === undefined ? fallback : parse(FLAGS[flag], value);
   };
-  return {
+  const config: Config = {
     port: pick('port', DEFAULTS.port, (n, s) => integer(n, s, 0, 65535)),
     host: pick('host', DEFAULTS.host, (_n, s) => s),
     modelDir: pick('model-dir', DEFAULTS.modelDir, (_n, s) => s),
@@ -167,6 +171,7 @@ export function loadConfig(
     cacheBytes: pick('cache-bytes', DEFAULTS.cacheBytes, (n, s) => integer(n, s, 0, 2 ** 40)),
     threads: pick('threads', DEFAULTS.threads, (n, s) => integer(n, s, 0, 1024)),
     bodyLimit: pick('body-limit', DEFAULTS.bodyLimit, (n, s) => integer(n, s, 256, 1024 * 1024)),
+    imageBodyLimit: pick('image-body-limit', DEFAULTS.imageBodyLimit, (n, s) => integer(n, s, 1024, 64 * 1024 * 1024)),
     logLevel: pick('log-level', DEFAULTS.logLevel, (n, s) => {
       const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
       if (!levels.includes(s)) throw new ConfigError(`${n} must be one of: ${levels.join(', ')}`);
@@ -177,4 +182,8 @@ export function loadConfig(
     requestTimeoutMs: pick('request-timeout-ms', DEFAULTS.requestTimeoutMs, (n, s) => integer(n, s, 0, 24 * 3600 * 1000)),
     corsOrigins: pick('cors-origins', DEFAULTS.corsOrigins, (_n, s) => parseCorsOrigins(s)),
   };
+  if (config.imageBodyLimit < config.bodyLimit) {
+    throw new ConfigError(`IMAGE_BODY_LIMIT (${config.imageBodyLimit}) must be at least BODY_LIMIT (${config.bodyLimit}): it raises the limit for bodies with an image`);
+  }
+  return config;
 }

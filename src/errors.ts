@@ -30,11 +30,16 @@ export const RequestTimeoutError = createError<[number]>(
 export const InvalidOptionError = createError<[string]>('INVALID_OPTION', '%s', 400);
 export const NotAcceptableError = createError<[string]>('NOT_ACCEPTABLE', '%s', 406);
 export const MethodNotAllowedError = createError<[string, string, string]>('METHOD_NOT_ALLOWED', '%s %s is not allowed; allowed: %s', 405);
-export const BodyTooLargeError = createError<[number]>(
-  'BODY_TOO_LARGE',
-  'The request body is larger than the limit of %d bytes (BODY_LIMIT)',
-  413,
-);
+/** The limit, the setting that sets it (BODY_LIMIT, or IMAGE_BODY_LIMIT for bodies with an image) and a hint. */
+export const BodyTooLargeError = createError<[number, string, string]>('BODY_TOO_LARGE', 'The request body is larger than the limit of %d bytes (%s)%s', 413);
+// Images in requests: each message names the field (body/image, body/mask) and what is wrong with it.
+export const InvalidImageError = createError<[string]>('INVALID_IMAGE', '%s', 400);
+export const UnsupportedImageFormatError = createError<[string]>('UNSUPPORTED_IMAGE_FORMAT', '%s', 400);
+/** More pixels than decoding allows (a decompression bomb, or just too large). */
+export const ImageTooLargeError = createError<[string]>('IMAGE_TOO_LARGE', '%s', 400);
+export const MaskMismatchError = createError<[string]>('MASK_MISMATCH', '%s', 400);
+/** An image request to a model without an encode graph. */
+export const NoEncoderError = createError<[string]>('NO_ENCODER', '%s', 400);
 export const UnsupportedMediaTypeError = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', '%s', 415);
 export const UnauthorizedError = createError<[string]>('UNAUTHORIZED', '%s', 401);
 export const RateLimitedError = createError<[number, string]>(

@@ -9,7 +9,15 @@ export const LIMITS = {
   /** sharp's quality for webp and jpeg. */
   quality: { min: 1, max: 100 },
   previewEvery: { min: 1, max: 1000 },
+  /** How far from the image a sample starts: t0 = 1 - strength. */
+  strength: { exclusiveMin: 0, max: 1, default: 0.6 },
 } as const;
+
+/**
+ * Most pixels an input image (or mask) may declare; larger ones are refused before they are decoded
+ * (sharp's limitInputPixels), so a small file that inflates to gigabytes (a decompression bomb) costs nothing.
+ */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
 
 /** Previews larger than this (per side) are downscaled before they are sent. */
 export const PREVIEW_MAX_SIDE = 128;

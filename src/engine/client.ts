@@ -1,29 +1,43 @@
-// The HTTP thread's side of the engine: starts the worker, numbers samples, bounds the queue (in images),
-// forwards cancellations and turns worker messages into settled promises, progress callbacks and
-// metric observations. Submissions made in the same tick travel in one message, so the samples of one
-// request (n images) enter the same iteration and batch together.
+// The HTTP thread's side of the engine: starts the worker, numbers samples and encodings, bounds the
+// queue (in images), forwards cancellations and turns worker messages into settled promises, progress
+// callbacks and metric observations. Submissions made in the same tick travel in one message, so the
+// samples of one request (n images) enter the same iteration and batch together.
 import { Worker } from 'node:worker_threads';
 import { DrainingError, GenerationFailedError, QueueFullError, RequestCancelledError } from '../errors.js';
-import type { FromWorker, GraphFiles, LoadedProviders, ProgressEvent, SampleRequest, SampleResult, ToWorker, WorkerOptions } from './protocol.js';
+import type {
+  EncodeRequest,
+  EncodeResult,
+  FromWorker,
+  GraphFiles,
+  LoadedProviders,
+  ProgressEvent,
+  SampleRequest,
+  SampleResult,
+  ToWorker,
+  WorkerOptions,
+} from './protocol.js';
 
 /** What the HTTP layer needs from an engine; tests may pass another implementation. */
 export interface Engine {
   readonly providers: LoadedProviders | undefined;
   /** The graph files in use, where the engine knows them. */
   readonly files?: GraphFiles | undefined;
-  /** Samples admitted but not finished (waiting for a slot or sampling). */
+  /** Samples and encodings admitted but not finished (waiting for a slot, sampling or encoding). */
   readonly pending: number;
   /**
    * One sample. Aborting the signal cancels it (with the signal's reason when that is an Error).
    * onProgress hears the events the request asked for (progress, previewEvery).
    */
   generate(request: SampleRequest, signal?: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<SampleResult>;
+  /** One image through the encoder (and the decoder, for a reconstruction); cancelled like a sample. */
+  encode(request: EncodeRequest, signal?: AbortSignal): Promise<EncodeResult>;
   close(): Promise<void>;
 }
 
 export interface EngineObserver {
   iteration(batchSize: number, seconds: number, live: number, waiting: number): void;
   decoded(batchSize: number, seconds: number): void;
+  encoded(batchSize: number, seconds: number): void;
 }
 
 export interface EngineClientOptions extends WorkerOptions {
@@ -32,8 +46,8 @@ export interface EngineClientOptions extends WorkerOptions {
   observer?: EngineObserver;
 }
 
-interface Pending {
-  resolve: (result: SampleResult) => void;
+interface Pending<T> {
+  resolve: (result: T) => void;
   reject: (error: Error) => void;
   onProgress: ((event: ProgressEvent) => void) | undefined;
   cleanup: () => void;
@@ -51,7 +65,8 @@ export class EngineClient implements Engine {
   providers: LoadedProviders | undefined;
   files: GraphFiles | undefined;
   private readonly worker: Worker;
-  private readonly inflight = new Map<number, Pending>();
+  private readonly samples = new Map<number, Pending<SampleResult>>();
+  private readonly encodings = new Map<number, Pending<EncodeResult>>();
   private nextId = 1;
   private closed = false;
   /** Messages of this tick, in order; flushed in a microtask so submissions can be merged. */
@@ -72,23 +87,37 @@ export class EngineClient implements Engine {
   }
 
   get pending(): number {
-    return this.inflight.size;
+    return this.samples.size + this.encodings.size;
   }
 
   generate(request: SampleRequest, signal?: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<SampleResult> {
+    return this.track(this.samples, signal, onProgress, (id) => ({ type: 'submit', samples: [{ id, request }] }));
+  }
+
+  encode(request: EncodeRequest, signal?: AbortSignal): Promise<EncodeResult> {
+    return this.track(this.encodings, signal, undefined, (id) => ({ type: 'encode', jobs: [{ id, request }] }));
+  }
+
+  /** Numbers a piece of work, bounds the queue, sends it and settles its promise from the worker's answer. */
+  private track<T>(
+    into: Map<number, Pending<T>>,
+    signal: AbortSignal | undefined,
+    onProgress: ((event: ProgressEvent) => void) | undefined,
+    message: (id: number) => ToWorker,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new DrainingError());
     const { maxBatch, queueLimit } = this.options;
-    if (this.inflight.size >= maxBatch + queueLimit) return Promise.reject(new QueueFullError(this.inflight.size - maxBatch, queueLimit, 1));
+    if (this.pending >= maxBatch + queueLimit) return Promise.reject(new QueueFullError(this.pending - maxBatch, queueLimit, 1));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
-    return new Promise<SampleResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {
         this.send({ type: 'cancel', id });
         this.settle(id)?.reject(abortError(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.inflight.set(id, { resolve, reject, onProgress, cleanup: () => signal?.removeEventListener('abort', onAbort) });
-      this.send({ type: 'submit', samples: [{ id, request }] });
+      into.set(id, { resolve, reject, onProgress, cleanup: () => signal?.removeEventListener('abort', onAbort) });
+      this.send(message(id));
     });
   }
 
@@ -128,19 +157,25 @@ export class EngineClient implements Engine {
   private onMessage(message: FromWorker): void {
     switch (message.type) {
       case 'done':
-        this.settle(message.id)?.resolve(message.result);
+        this.settleIn(this.samples, message.id)?.resolve(message.result);
+        break;
+      case 'encoded':
+        this.settleIn(this.encodings, message.id)?.resolve(message.result);
         break;
       case 'failed':
         this.settle(message.id)?.reject(new GenerationFailedError(message.message));
         break;
       case 'progress':
-        this.inflight.get(message.id)?.onProgress?.(message.event);
+        this.samples.get(message.id)?.onProgress?.(message.event);
         break;
       case 'iteration':
         this.options.observer?.iteration(message.batchSize, message.seconds, message.live, message.waiting);
         break;
       case 'decode':
         this.options.observer?.decoded(message.batchSize, message.seconds);
+        break;
+      case 'encodeRun':
+        this.options.observer?.encoded(message.batchSize, message.seconds);
         break;
       case 'closed':
         void this.worker.terminate();
@@ -150,21 +185,27 @@ export class EngineClient implements Engine {
     }
   }
 
-  private settle(id: number): Pending | undefined {
-    const entry = this.inflight.get(id);
+  private settleIn<T>(from: Map<number, Pending<T>>, id: number): Pending<T> | undefined {
+    const entry = from.get(id);
     if (!entry) return undefined;
-    this.inflight.delete(id);
+    from.delete(id);
     entry.cleanup();
     return entry;
   }
 
+  /** A sample's or an encoding's entry, for rejecting it. */
+  private settle(id: number): Pick<Pending<unknown>, 'reject'> | undefined {
+    return this.settleIn(this.samples, id) ?? this.settleIn(this.encodings, id);
+  }
+
   private failAll(error: Error): void {
-    for (const id of [...this.inflight.keys()]) this.settle(id)?.reject(new GenerationFailedError(error.message));
+    for (const id of [...this.samples.keys(), ...this.encodings.keys()]) this.settle(id)?.reject(new GenerationFailedError(error.message));
   }
 
   private send(message: ToWorker): void {
     const last = this.outbox.at(-1);
     if (message.type === 'submit' && last?.type === 'submit') last.samples.push(...message.samples);
+    else if (message.type === 'encode' && last?.type === 'encode') last.jobs.push(...message.jobs);
     else this.outbox.push(message);
     if (last === undefined) queueMicrotask(() => this.flush());
   }

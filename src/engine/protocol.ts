@@ -2,6 +2,19 @@
 import type { Provider } from '../config.js';
 import type { SamplerName, TauSchedule } from './sampler.js';
 
+/**
+ * Where a sample starts when the request has an image. Sampling runs over [t0, 1], t0 = 1 - strength,
+ * from z_t0 = t0 z_1 + (1 - t0) z_0; the cells a mask keeps stay on z_t = t z_1 + (1 - t) z_0.
+ */
+export interface StartImage {
+  /** The encoded image z_1 (its quantized codebook vectors), [C, h, w]. */
+  z1: Float32Array;
+  /** In (0, 1]. */
+  strength: number;
+  /** One byte per latent cell, [h * w] row-major: 1 regenerated, 0 kept. Absent: every cell is regenerated. */
+  mask?: Uint8Array;
+}
+
 /** One image to generate; every field already validated and resolved against the manifest. */
 export interface SampleRequest {
   classId: number;
@@ -21,6 +34,28 @@ export interface SampleRequest {
   progress?: boolean;
   /** Every k steps, decode the current mu and report it as a preview (0 or absent: never). */
   previewEvery?: number;
+  /** Start from an image instead of noise alone. */
+  start?: StartImage;
+}
+
+/** An image for the encoder (the VQ tokenizer). */
+export interface EncodeRequest {
+  /** RGB bytes, row-major HWC, of the model's image size. */
+  pixels: Uint8Array;
+  /** Also decode the codes: the tokenizer's reconstruction of the image. */
+  reconstruct?: boolean;
+}
+
+export interface EncodeResult {
+  /** The quantized codebook vectors, [C, h, w]. */
+  z: Float32Array;
+  /** Code per latent cell, [h * w] row-major. */
+  codes: Int32Array;
+  /** RGB bytes of the decoded codes, when asked for. */
+  reconstruction?: Uint8Array;
+  /** Time waiting for the encode run, then encoding (+ decoding), in milliseconds. */
+  queueMs: number;
+  computeMs: number;
 }
 
 /** Per-position entropy of pi in nats, [h*w] row-major, aligned with the latent grid. */
@@ -38,6 +73,8 @@ export interface SampleResult {
   pixels: Uint8Array;
   width: number;
   height: number;
+  /** The code of each latent cell that the decoder painted, [h * w] row-major. */
+  codes: Int32Array;
   /** Entropy of pi in nats, averaged over positions and steps. */
   meanEntropy: number;
   /** Present when the request asked for uncertainty. */
@@ -63,21 +100,25 @@ export interface WorkerOptions {
   threads: number;
 }
 
-/** Which provider really runs each graph. */
+/** Which provider really runs each graph (encode only for models with an encoder). */
 export interface LoadedProviders {
   step: Provider;
   decode: Provider;
+  encode?: Provider;
 }
 
 /** Which file of the model directory each graph runs (a provider may have its own variant). */
 export interface GraphFiles {
   step: string;
   decode: string;
+  encode?: string;
 }
 
 export type ToWorker =
   /** Samples submitted in the same tick on the HTTP side: they enter the same iteration. */
   | { type: 'submit'; samples: { id: number; request: SampleRequest }[] }
+  /** Images to encode, submitted in the same tick: they share an encode run. */
+  | { type: 'encode'; jobs: { id: number; request: EncodeRequest }[] }
   | { type: 'cancel'; id: number }
   | { type: 'close' };
 
@@ -86,7 +127,9 @@ export type FromWorker =
   | { type: 'fatal'; message: string; code: string }
   | { type: 'iteration'; batchSize: number; seconds: number; live: number; waiting: number }
   | { type: 'decode'; batchSize: number; seconds: number }
+  | { type: 'encodeRun'; batchSize: number; seconds: number }
   | { type: 'progress'; id: number; event: ProgressEvent }
   | { type: 'done'; id: number; result: SampleResult }
+  | { type: 'encoded'; id: number; result: EncodeResult }
   | { type: 'failed'; id: number; message: string }
   | { type: 'closed' };

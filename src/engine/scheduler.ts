@@ -1,11 +1,12 @@
-// Continuous (iteration-level) batching: admit -> step -> retire.
+// Continuous (iteration-level) batching: encode -> admit -> step -> retire.
 // One iteration runs the step graph once over up to maxBatch live samples, each at its own t, class,
-// cfg, tau(t) and sampler phase; samples join and leave at iteration boundaries; finished samples and
-// due previews decode together in one decode run. A row's inputs depend on its own sample only, so a
-// sample's bytes do not depend on its batch-mates.
+// cfg, tau(t) and sampler phase (and, when it started from an image, its own start time and mask);
+// samples join and leave at iteration boundaries; finished samples, due previews and reconstructions
+// decode together in one decode run, and the images submitted for encoding share one encode run. A
+// row's inputs depend on its own sample only, so a sample's bytes do not depend on its batch-mates.
 import { GaussianRng } from './rng.js';
-import { eulerUpdate, heunCorrect, heunPredict, mean, tauAt, timeAt, toRgbBytes, velocity, type SamplerName } from './sampler.js';
-import type { EntropyMaps, ProgressEvent, SampleRequest, SampleResult } from './protocol.js';
+import { eulerUpdate, heunCorrect, heunPredict, mean, pathPoint, tauAt, timeAt, toRgbBytes, velocity, type SamplerName } from './sampler.js';
+import type { EncodeRequest, EncodeResult, EntropyMaps, ProgressEvent, SampleRequest, SampleResult } from './protocol.js';
 
 export interface Shape {
   latent: { channels: number; height: number; width: number };
@@ -25,16 +26,28 @@ export interface StepBatch {
 /** The model work the scheduler drives (ONNX Runtime sessions in production, fakes in tests). */
 export interface ModelRunner {
   step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }>;
-  decode(z: Float32Array, size: number): Promise<{ image: Float32Array }>;
+  /** z [B,C,h,w] -> image [B,3,H,W] in [-1, 1] and the code each cell was quantized to, [B,h,w]. */
+  decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }>;
+  /** image [B,3,H,W] in [-1, 1] -> quantized z [B,C,h,w] and codes [B,h,w]; only models with an encoder. */
+  encode?(image: Float32Array, size: number): Promise<{ z: Float32Array; codes: BigInt64Array }>;
 }
 
 export interface SchedulerEvents {
   iteration(batchSize: number, seconds: number, live: number, waiting: number): void;
   decoded(batchSize: number, seconds: number): void;
+  encodeRun(batchSize: number, seconds: number): void;
   /** Only for samples that asked for progress or previews. */
   progress?(id: number, event: ProgressEvent): void;
   done(id: number, result: SampleResult): void;
+  encoded(id: number, result: EncodeResult): void;
   failed(id: number, error: Error): void;
+}
+
+/** The path the kept cells of a mask follow: z_t = t z_1 + (1 - t) z_0. */
+interface KeptPath {
+  z0: Float32Array;
+  z1: Float32Array;
+  mask: Uint8Array;
 }
 
 /** Heun's state between its two evaluations of one step. */
@@ -48,6 +61,10 @@ interface Sample {
   request: SampleRequest;
   sampler: SamplerName;
   z: Float32Array;
+  /** Sampling runs over [t0, 1]: 0 from noise, 1 - strength from an image. */
+  t0: number;
+  /** Only when a mask keeps some cells. */
+  kept: KeptPath | undefined;
   /** Steps done, 0..T. */
   step: number;
   /** Set between Heun's predictor and corrector evaluations. */
@@ -72,11 +89,39 @@ interface Preview {
   mu: Float32Array;
 }
 
+interface EncodeJob {
+  id: number;
+  request: EncodeRequest;
+  submittedAt: number;
+  startedAt: number;
+}
+
+/** An encoded image waiting for the decode of its codes (the reconstruction). */
+interface Reconstruction {
+  job: EncodeJob;
+  z: Float32Array;
+  codes: Int32Array;
+}
+
+interface Undecoded {
+  finished: Sample[];
+  previews: Preview[];
+  reconstructions: Reconstruction[];
+  /** The iteration the oldest joined at. */
+  since: number;
+}
+
+/** Decoder output codes of one row, as plain integers. */
+function codesOf(codes: BigInt64Array, row: number, cells: number): Int32Array {
+  return Int32Array.from(codes.subarray(row * cells, (row + 1) * cells), Number);
+}
+
 export class Scheduler {
   private readonly waiting: Sample[] = [];
   private readonly live: Sample[] = [];
-  /** Finished samples and due previews not yet decoded, and the iteration the oldest joined at. */
-  private undecoded: { finished: Sample[]; previews: Preview[]; since: number } = { finished: [], previews: [], since: 0 };
+  private encodes: EncodeJob[] = [];
+  /** Finished samples, due previews and reconstructions not yet decoded. */
+  private undecoded: Undecoded = { finished: [], previews: [], reconstructions: [], since: 0 };
   private iterations = 0;
   private readonly latentSize: number;
   private readonly positions: number;
@@ -103,7 +148,12 @@ export class Scheduler {
   }
 
   get hasWork(): boolean {
-    return this.waiting.length > 0 || this.live.length > 0 || this.undecoded.finished.length + this.undecoded.previews.length > 0;
+    return this.waiting.length > 0 || this.live.length > 0 || this.encodes.length > 0 || this.undecodedCount > 0;
+  }
+
+  private get undecodedCount(): number {
+    const { finished, previews, reconstructions } = this.undecoded;
+    return finished.length + previews.length + reconstructions.length;
   }
 
   get counts(): { live: number; waiting: number } {
@@ -111,7 +161,12 @@ export class Scheduler {
   }
 
   submit(id: number, request: SampleRequest): void {
-    const z = new GaussianRng(request.seed).fillGaussian(new Float32Array(this.latentSize)); // z_0 ~ N(0, I)
+    const z0 = new GaussianRng(request.seed).fillGaussian(new Float32Array(this.latentSize)); // z_0 ~ N(0, I)
+    const { start } = request;
+    // From an image: z_t0 = t0 z_1 + (1 - t0) z_0, t0 = 1 - strength (z_0 itself when strength is 1).
+    const t0 = start ? 1 - start.strength : 0;
+    const z = start ? z0.slice() : z0;
+    if (start) pathPoint(z, start.z1, z0, t0);
     const now = performance.now();
     // Samples that must leave the batch before this one can join (0: it joins at the next iteration).
     const position = Math.max(0, this.waiting.length + 1 - (this.maxBatch - this.live.length));
@@ -120,6 +175,8 @@ export class Scheduler {
       request,
       sampler: request.sampler ?? 'euler',
       z,
+      t0,
+      kept: start?.mask ? { z0, z1: start.z1, mask: start.mask } : undefined,
       step: 0,
       heun: undefined,
       entropySum: 0,
@@ -131,9 +188,19 @@ export class Scheduler {
     if (request.progress) this.events.progress?.(id, { kind: 'queued', position });
   }
 
-  /** Removes a sample wherever it is; it will not consume another iteration. */
+  /** An image to encode at the next iteration, in one encode run with the others waiting then. */
+  submitEncode(id: number, request: EncodeRequest): void {
+    const now = performance.now();
+    this.encodes.push({ id, request, submittedAt: now, startedAt: now });
+  }
+
+  /** Removes a sample or an encoding wherever it is; it will not consume another iteration. */
   cancel(id: number): boolean {
     this.undecoded.previews = this.undecoded.previews.filter((preview) => preview.sample.id !== id);
+    const encodes = this.encodes.length + this.undecoded.reconstructions.length;
+    this.encodes = this.encodes.filter((job) => job.id !== id);
+    this.undecoded.reconstructions = this.undecoded.reconstructions.filter((r) => r.job.id !== id);
+    if (this.encodes.length + this.undecoded.reconstructions.length < encodes) return true;
     for (const list of [this.waiting, this.live, this.undecoded.finished]) {
       const index = list.findIndex((sample) => sample.id === id);
       if (index >= 0) {
@@ -145,13 +212,14 @@ export class Scheduler {
   }
 
   /**
-   * One iteration: admit waiting samples (FIFO), run one step over all live ones, retire the
-   * finished. Decoding is deferred so that finished samples share decode runs (per image a decode
-   * at batch 16 costs about half of one at batch 1, docs/performance.md): it runs once DECODE_BATCH
-   * samples are finished, the oldest has waited DECODE_MAX_WAIT iterations, a preview is due, or
-   * nothing else is left.
+   * One iteration: encode the images submitted since the last one, admit waiting samples (FIFO), run
+   * one step over all live ones, retire the finished. Decoding is deferred so that finished samples
+   * share decode runs (per image a decode at batch 16 costs about half of one at batch 1,
+   * docs/performance.md): it runs once DECODE_BATCH samples are finished, the oldest has waited
+   * DECODE_MAX_WAIT iterations, a preview is due, or nothing else is left.
    */
   async iterate(): Promise<void> {
+    if (this.encodes.length > 0) await this.runEncodes();
     this.admit();
     const batch = this.live.slice();
     if (batch.length > 0) await this.stepOnce(batch);
@@ -176,24 +244,58 @@ export class Scheduler {
     });
     this.retire(finished);
     this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length);
-    const pending = this.undecoded;
-    if (pending.finished.length + pending.previews.length === 0) pending.since = this.iterations;
-    pending.finished.push(...finished);
-    pending.previews.push(...previews);
+    if (this.undecodedCount === 0) this.undecoded.since = this.iterations;
+    this.undecoded.finished.push(...finished);
+    this.undecoded.previews.push(...previews);
   }
 
   private decodeDue(): boolean {
-    const { finished, previews, since } = this.undecoded;
-    if (finished.length + previews.length === 0) return false;
+    const { finished, previews, reconstructions, since } = this.undecoded;
+    if (this.undecodedCount === 0) return false;
     const idle = this.live.length === 0 && this.waiting.length === 0;
     // Previews are progress a client is watching: they decode at once (finished samples ride along).
-    return idle || previews.length > 0 || finished.length >= DECODE_BATCH || this.iterations - since >= DECODE_MAX_WAIT;
+    const waiting = finished.length + reconstructions.length;
+    return idle || previews.length > 0 || waiting >= DECODE_BATCH || this.iterations - since >= DECODE_MAX_WAIT;
   }
 
   private async flushDecodes(): Promise<void> {
-    const { finished, previews } = this.undecoded;
-    this.undecoded = { finished: [], previews: [], since: this.iterations };
-    await this.decode(finished, previews);
+    const pending = this.undecoded;
+    this.undecoded = { finished: [], previews: [], reconstructions: [], since: this.iterations };
+    await this.decode(pending);
+  }
+
+  /**
+   * One encode run over the images submitted since the last iteration (maxBatch at a time): pixels
+   * x -> x / 127.5 - 1, CHW. Reconstructions wait for the next decode run; the others are answered.
+   */
+  private async runEncodes(): Promise<void> {
+    const jobs = this.encodes.splice(0, this.maxBatch);
+    const started = performance.now();
+    const { height, width } = this.shape.image;
+    const plane = height * width;
+    const image = new Float32Array(jobs.length * 3 * plane);
+    jobs.forEach((job, row) => {
+      job.startedAt = started;
+      const { pixels } = job.request;
+      for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) image[(row * 3 + c) * plane + p] = pixels[p * 3 + c]! / 127.5 - 1;
+    });
+    let output: { z: Float32Array; codes: BigInt64Array };
+    try {
+      if (!this.runner.encode) throw new Error('this model has no encode graph');
+      output = await this.runner.encode(image, jobs.length);
+    } catch (err) {
+      for (const job of jobs) this.events.failed(job.id, err as Error);
+      return;
+    }
+    const done = performance.now();
+    this.events.encodeRun(jobs.length, (done - started) / 1000);
+    if (jobs.some((job) => job.request.reconstruct) && this.undecodedCount === 0) this.undecoded.since = this.iterations;
+    jobs.forEach((job, row) => {
+      const z = output.z.slice(row * this.latentSize, (row + 1) * this.latentSize);
+      const codes = codesOf(output.codes, row, this.positions);
+      if (job.request.reconstruct) this.undecoded.reconstructions.push({ job, z, codes });
+      else this.events.encoded(job.id, { z, codes, queueMs: job.startedAt - job.submittedAt, computeMs: done - job.startedAt });
+    });
   }
 
   /**
@@ -201,24 +303,34 @@ export class Scheduler {
    *  Euler, and Heun's last step:  z <- z + h v(z, t)
    *  Heun's predictor:             keep v1 = v(z, t) and z' = z + h v1; the corrector runs next iteration
    *  Heun's corrector:             z <- z + (h/2) (v1 + v(z', t + h))
+   * After each, the cells a mask keeps are put back on their path at the new time (z' at t + h too,
+   * since the corrector's evaluation sees it), so at t = 1 they are exactly z_1.
    */
   private advance(sample: Sample, mu: Float32Array, entropy: Float32Array): boolean {
     const { steps } = sample.request;
-    const t = timeAt(sample.step, steps);
+    const { t0, kept } = sample;
+    const t = timeAt(sample.step, steps, t0);
+    const hold = (z: Float32Array, step: number): void => {
+      if (kept) pathPoint(z, kept.z1, kept.z0, timeAt(step, steps, t0), kept.mask);
+    };
     if (sample.heun) {
-      heunCorrect(sample.z, sample.heun.v1, sample.heun.zPredicted, mu, t, steps);
+      heunCorrect(sample.z, sample.heun.v1, sample.heun.zPredicted, mu, t, steps, t0);
       sample.heun = undefined;
       sample.step += 1;
+      hold(sample.z, sample.step);
       return true;
     }
-    this.recordEntropy(sample, entropy); // at the grid time t = s/T, the same points for both samplers
+    this.recordEntropy(sample, entropy); // at the grid times, the same points for both samplers
     if (sample.sampler === 'heun' && sample.step < steps - 1) {
       const v1 = velocity(new Float32Array(this.latentSize), sample.z, mu, t);
-      sample.heun = { v1, zPredicted: heunPredict(new Float32Array(this.latentSize), sample.z, v1, steps) };
+      const zPredicted = heunPredict(new Float32Array(this.latentSize), sample.z, v1, steps, t0);
+      hold(zPredicted, sample.step + 1);
+      sample.heun = { v1, zPredicted };
       return false;
     }
-    eulerUpdate(sample.z, mu, t, steps);
+    eulerUpdate(sample.z, mu, t, steps, t0);
     sample.step += 1;
+    hold(sample.z, sample.step);
     return true;
   }
 
@@ -245,7 +357,7 @@ export class Scheduler {
     batch.forEach((sample, row) => {
       const { request } = sample;
       const correcting = sample.heun !== undefined;
-      const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps);
+      const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps, sample.t0);
       z.set(sample.heun?.zPredicted ?? sample.z, row * this.latentSize);
       t[row] = time;
       y[row] = BigInt(request.classId);
@@ -305,18 +417,22 @@ export class Scheduler {
     for (const sample of samples) this.events.failed(sample.id, error);
   }
 
-  /** One decode run: the final z of finished samples, then the current mu of samples due a preview. */
-  private async decode(finished: Sample[], previews: Preview[]): Promise<void> {
+  /**
+   * One decode run: the final z of finished samples, then the z of encoded images due a
+   * reconstruction, then the current mu of samples due a preview.
+   */
+  private async decode({ finished, previews, reconstructions }: Undecoded): Promise<void> {
     const started = performance.now();
-    const rows = finished.length + previews.length;
+    const latents = [...finished.map((s) => s.z), ...reconstructions.map((r) => r.z), ...previews.map((p) => p.mu)];
+    const rows = latents.length;
     const z = new Float32Array(rows * this.latentSize);
-    finished.forEach((sample, row) => z.set(sample.z, row * this.latentSize));
-    previews.forEach(({ mu }, i) => z.set(mu, (finished.length + i) * this.latentSize));
+    latents.forEach((latent, row) => z.set(latent, row * this.latentSize));
     let image: Float32Array;
+    let codes: BigInt64Array;
     try {
-      ({ image } = await this.runner.decode(z, rows));
+      ({ image, codes } = await this.runner.decode(z, rows));
     } catch (err) {
-      for (const sample of finished) this.events.failed(sample.id, err as Error);
+      for (const id of [...finished.map((s) => s.id), ...reconstructions.map((r) => r.job.id)]) this.events.failed(id, err as Error);
       return; // previews are best effort; the samples fail at their own final decode if it persists
     }
     const done = performance.now();
@@ -330,16 +446,22 @@ export class Scheduler {
         pixels: pixelsOf(row),
         width,
         height,
+        codes: codesOf(codes, row, this.positions),
         meanEntropy: sample.entropySum / steps,
         ...(sample.entropyMapSum ? { entropy: this.entropyMaps(sample) } : {}),
         queueMs: sample.admittedAt - sample.submittedAt,
         computeMs: done - sample.admittedAt,
       });
     });
+    reconstructions.forEach(({ job, z: latent, codes: encoded }, i) => {
+      const reconstruction = pixelsOf(finished.length + i);
+      this.events.encoded(job.id, { z: latent, codes: encoded, reconstruction, queueMs: job.startedAt - job.submittedAt, computeMs: done - job.startedAt });
+    });
+    const previewRow = finished.length + reconstructions.length;
     previews.forEach(({ sample, step }, i) => {
       // A sample cancelled (or finished) meanwhile has nobody waiting for a preview.
       if (!this.live.includes(sample)) return;
-      this.events.progress?.(sample.id, { kind: 'preview', step, steps: sample.request.steps, pixels: pixelsOf(finished.length + i), width, height });
+      this.events.progress?.(sample.id, { kind: 'preview', step, steps: sample.request.steps, pixels: pixelsOf(previewRow + i), width, height });
     });
   }
 

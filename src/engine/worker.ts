@@ -2,7 +2,7 @@
 // thread that calls it busy, so it lives here and the HTTP thread never runs inference.
 import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToMessages } from 'node:timers/promises';
-import { loadModelSpec } from '../model/manifest.js';
+import { hasEncoder, loadModelSpec, type Manifest } from '../model/manifest.js';
 import { OrtModel } from '../model/sessions.js';
 import { Scheduler } from './scheduler.js';
 import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
@@ -11,13 +11,18 @@ const port = parentPort!;
 const options = workerData as WorkerOptions;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-async function warmUp(scheduler: Scheduler, numClasses: number): Promise<number> {
-  // One step and one decode make the runtime allocate and specialise its kernels before /ready says
-  // yes. The first and the last class (and, inside the graph, the null class) also prove that the
-  // step graph embeds every class the manifest promises: a mismatch fails start-up, not a request.
+async function warmUp(scheduler: Scheduler, manifest: Manifest): Promise<number> {
+  // One step and one decode (and one encode) make the runtime allocate and specialise its kernels
+  // before /ready says yes. The first and the last class (and, inside the graph, the null class) also
+  // prove that the step graph embeds every class the manifest promises: a mismatch fails start-up,
+  // not a request.
   const started = performance.now();
   scheduler.submit(-1, { classId: 0, tau: 1, cfg: 1, steps: 1, seed: 0 });
-  scheduler.submit(-2, { classId: numClasses - 1, tau: 1, cfg: 1, steps: 1, seed: 1 });
+  scheduler.submit(-2, { classId: manifest.num_classes - 1, tau: 1, cfg: 1, steps: 1, seed: 1 });
+  if (hasEncoder(manifest)) {
+    const { height, width } = manifest.image;
+    scheduler.submitEncode(-3, { pixels: new Uint8Array(height * width * 3).fill(255), reconstruct: true });
+  }
   while (scheduler.hasWork) await scheduler.iterate(); // MAX_BATCH may be 1
   return performance.now() - started;
 }
@@ -36,20 +41,28 @@ async function main(): Promise<void> {
     decoded: (batchSize, seconds) => {
       if (!warming) send({ type: 'decode', batchSize, seconds });
     },
+    encodeRun: (batchSize, seconds) => {
+      if (!warming) send({ type: 'encodeRun', batchSize, seconds });
+    },
     progress: (id, event) => {
       if (id >= 0) send({ type: 'progress', id, event }, event.kind === 'preview' ? [event.pixels.buffer as ArrayBuffer] : []);
     },
     done: (id, result) => {
       if (id < 0) return;
-      const transfer = [result.pixels.buffer, result.entropy?.mean.buffer, result.entropy?.atStep?.map.buffer];
+      const transfer = [result.pixels.buffer, result.codes.buffer, result.entropy?.mean.buffer, result.entropy?.atStep?.map.buffer];
       send({ type: 'done', id, result }, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+    },
+    encoded: (id, result) => {
+      if (id < 0) return;
+      const transfer = [result.z.buffer, result.codes.buffer, result.reconstruction?.buffer];
+      send({ type: 'encoded', id, result }, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
     },
     failed: (id, error) => {
       if (id >= 0) send({ type: 'failed', id, message: error.message });
       else throw error;
     },
   });
-  const warmupMs = await warmUp(scheduler, spec.manifest.num_classes);
+  const warmupMs = await warmUp(scheduler, spec.manifest);
   warming = false;
 
   let running = false;
@@ -73,6 +86,10 @@ async function main(): Promise<void> {
     switch (message.type) {
       case 'submit':
         for (const { id, request } of message.samples) scheduler.submit(id, request);
+        void drain();
+        break;
+      case 'encode':
+        for (const { id, request } of message.jobs) scheduler.submitEncode(id, request);
         void drain();
         break;
       case 'cancel':

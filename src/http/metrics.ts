@@ -42,6 +42,12 @@ export class ServiceMetrics implements EngineObserver {
     buckets: BATCH_BUCKETS,
     registers: [this.registry],
   });
+  readonly encodeBatchSize = new Histogram({
+    name: 'purrception_encode_batch_size',
+    help: 'Images per encode-graph run (image inputs and POST /encode)',
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
   readonly samples = new Counter({
     name: 'purrception_samples_total',
     help: 'Generated images by outcome',
@@ -83,5 +89,9 @@ export class ServiceMetrics implements EngineObserver {
 
   decoded(batchSize: number): void {
     this.decodeBatchSize.observe(batchSize);
+  }
+
+  encoded(batchSize: number): void {
+    this.encodeBatchSize.observe(batchSize);
   }
 }

@@ -85,6 +85,36 @@ const samplingFields = {
       description: 'With uncertainty: also return the entropy map at this step (0..steps-1, t = step/T)',
     }),
   ),
+  image: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Start from this image (base64 PNG, JPEG or WebP, or a data: URL of it; at most 4096 x 4096 pixels): flattened over white, scaled to ' +
+        'cover the model\'s size and cropped at the centre, encoded and quantized to z_1. Needs a model with an encoder (GET /models: imageInput). ' +
+        'Bodies with an image may be up to IMAGE_BODY_LIMIT bytes',
+    }),
+  ),
+  strength: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: LIMITS.strength.exclusiveMin,
+      maximum: LIMITS.strength.max,
+      default: LIMITS.strength.default,
+      description:
+        'With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 ' +
+        '(z_0 from the seed): near 0 the tokenizer\'s reconstruction (for a trained model), 1 (without mask) the same image as without `image`',
+    }),
+  ),
+  mask: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'With image: a PNG (base64 or data: URL) of the image\'s aspect ratio saying what to regenerate: with transparency its opaque pixels, ' +
+        'without it its white ones. A latent cell is regenerated if any such pixel touches it; the others keep the image\'s codes exactly',
+    }),
+  ),
+  codes: Type.Optional(
+    Type.Boolean({ description: 'Also return each image\'s final code grid (JSON answers and the stream only)' }),
+  ),
 };
 
 export const GenerateBody = Type.Object(
@@ -148,6 +178,11 @@ export const Uncertainty = Type.Object(
   { $id: 'Uncertainty', description: 'Entropy of the posterior over codes, per latent position' },
 );
 
+export const CodeGrid = Type.Array(Type.Array(Type.Integer({ minimum: 0 })), {
+  $id: 'CodeGrid',
+  description: 'The codebook index of every latent cell: latent height rows of latent width codes',
+});
+
 const Timings = Type.Object({
   queueMs: Type.Number({ description: 'Waiting for a batch slot' }),
   sampleMs: Type.Number({ description: 'Sampling and decoding' }),
@@ -163,6 +198,7 @@ const imageFields = {
   meanEntropy: Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps' }),
   timings: Timings,
   uncertainty: Type.Optional(Type.Ref(Uncertainty)),
+  codes: Type.Optional(Type.Ref(CodeGrid)),
 };
 
 export const GeneratedImage = Type.Object(imageFields, { $id: 'GeneratedImage' });
@@ -256,13 +292,59 @@ export const ModelInfo = Type.Object({
   num_classes: Type.Integer(),
   labels: Type.Array(Type.String()),
   defaults: Type.Object({ steps: Type.Integer(), tau: Type.Number(), cfg: Type.Number() }),
-  providers: Type.Object({ step: Type.String(), decode: Type.String() }, { description: 'Execution provider running each graph' }),
+  imageInput: Type.Boolean({ description: 'Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works' }),
+  providers: Type.Object(
+    { step: Type.String(), decode: Type.String(), encode: Type.Optional(Type.String()) },
+    { description: 'Execution provider running each graph (encode only with an encoder)' },
+  ),
   limits: Type.Object({
     maxBatch: Type.Integer({ description: 'Most images sampled together in one step-graph run (MAX_BATCH)' }),
     queueLimit: Type.Integer({ description: 'Most images waiting for a batch slot (QUEUE_LIMIT); a request of n images needs n places' }),
     maxImages: Type.Integer({ description: 'Most images in one request (n)' }),
+    bodyLimit: Type.Integer({ description: 'Largest request body without an image, bytes (BODY_LIMIT)' }),
+    imageBodyLimit: Type.Integer({ description: 'Largest request body with an image, bytes (IMAGE_BODY_LIMIT)' }),
+    maxInputPixels: Type.Integer({ description: 'Most pixels an input image or mask may have' }),
   }),
 });
+
+export const EncodeBody = Type.Object(
+  {
+    image: Type.String({
+      minLength: 1,
+      description: 'The image (base64 PNG, JPEG or WebP, or a data: URL of it), prepared as for POST /generate: flattened over white, scaled to cover and cropped at the centre',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type EncodeBody = Static<typeof EncodeBody>;
+
+export const EncodeJson = Type.Object(
+  {
+    width: Type.Integer({ description: 'The model\'s image width: the input was resized to it' }),
+    height: Type.Integer(),
+    codes: Type.Ref(CodeGrid),
+    input: Type.String({ description: 'PNG (base64) of the input as the encoder saw it: flattened, resized and cropped' }),
+    reconstruction: Type.String({ description: 'PNG (base64) of the decoded codes: what the tokenizer keeps of the image' }),
+    mse: Type.Number({ description: 'Mean squared error of the reconstruction against the input, per RGB byte value (0..255)' }),
+    psnr: Type.Union([Type.Number(), Type.Null()], { description: 'PSNR in dB, 10 log10(255^2 / mse); null when the reconstruction equals the input' }),
+    usage: Type.Object(
+      {
+        distinct: Type.Integer({ description: 'Distinct codes among the cells' }),
+        codebookSize: Type.Integer({ description: 'K' }),
+        counts: Type.Array(Type.Object({ code: Type.Integer(), cells: Type.Integer() }), {
+          description: 'Cells per code used, most used first (ties by code)',
+        }),
+      },
+      { description: 'How many cells each code covers' },
+    ),
+    timings: Type.Object({
+      queueMs: Type.Number({ description: 'Waiting for an encode run' }),
+      encodeMs: Type.Number({ description: 'Encoding and decoding the codes' }),
+    }),
+  },
+  { $id: 'EncodeJson', description: 'The tokenizer\'s view of an image' },
+);
+export type EncodeJson = Static<typeof EncodeJson>;
 
 export const Status = Type.Object({ status: Type.String() });
 
@@ -273,10 +355,12 @@ export const NotReady = Type.Object(
 );
 
 const ERROR_MEANINGS = {
-  400: 'The body or an option is invalid; the message names the field',
+  400:
+    'The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, ' +
+    'UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)',
   401: 'A missing or wrong API key (only when the server sets API_KEYS)',
   406: 'Accept allows none of the media types this operation answers',
-  413: 'The body is larger than BODY_LIMIT',
+  413: 'The body is larger than BODY_LIMIT (IMAGE_BODY_LIMIT for a body with an image)',
   415: 'The body is not application/json',
   429: 'The API key is past RATE_LIMIT requests per minute; Retry-After says when to retry',
   500: 'The generation failed; the error is logged',
@@ -297,4 +381,4 @@ export function errorResponses(...statuses: ErrorStatus[]): Record<number, objec
 }
 
 /** Schemas referenced by $id, registered once with app.addSchema. */
-export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, Uncertainty, GeneratedImage, GenerateJson, ...STREAM_EVENTS, StreamEventSchema];
+export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, Uncertainty, CodeGrid, GeneratedImage, GenerateJson, EncodeJson, ...STREAM_EVENTS, StreamEventSchema];

@@ -26,7 +26,12 @@ const ManifestSchema = Type.Object({
     tau: Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max }),
     cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
   }),
-  graphs: Type.Object({ step: Type.String({ minLength: 1 }), decode: Type.String({ minLength: 1 }) }),
+  graphs: Type.Object({
+    step: Type.String({ minLength: 1 }),
+    decode: Type.String({ minLength: 1 }),
+    /** Optional: image -> (z, codes), the VQ encoder. Without it the model takes no image input. */
+    encode: Type.Optional(Type.String({ minLength: 1 })),
+  }),
   /**
    * Optional per-provider files of a graph, e.g. `{"step": {"cuda": "step.fp16.onnx"}}`: a provider
    * named here loads that file, every other provider loads `graphs`. Same inputs and outputs.
@@ -36,6 +41,7 @@ const ManifestSchema = Type.Object({
       {
         step: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
         decode: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
+        encode: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
       },
       { additionalProperties: false },
     ),
@@ -45,7 +51,8 @@ const ManifestSchema = Type.Object({
 
 export type Manifest = Static<typeof ManifestSchema>;
 
-export type GraphName = 'step' | 'decode';
+export const GRAPHS = ['step', 'decode', 'encode'] as const;
+export type GraphName = (typeof GRAPHS)[number];
 
 /** The manifest plus the absolute paths of its graphs. */
 export interface ModelSpec {
@@ -53,13 +60,23 @@ export interface ModelSpec {
   manifest: Manifest;
   stepPath: string;
   decodePath: string;
+  /** Only when the model has an encoder. */
+  encodePath?: string;
   /** Absolute paths of the per-provider variants (manifest "variants"); may be empty. */
   variants: Record<GraphName, Partial<Record<Provider, string>>>;
 }
 
+/** True when the model can start from an image (its manifest lists an encode graph). */
+export function hasEncoder(manifest: Manifest): boolean {
+  return manifest.graphs.encode !== undefined;
+}
+
 /** The file a provider loads for a graph: its variant if the manifest declares one, else the graph. */
 export function graphPathFor(spec: ModelSpec, graph: GraphName, provider: Provider): string {
-  return spec.variants[graph][provider] ?? (graph === 'step' ? spec.stepPath : spec.decodePath);
+  const paths = { step: spec.stepPath, decode: spec.decodePath, encode: spec.encodePath };
+  const path = spec.variants[graph][provider] ?? paths[graph];
+  if (path === undefined) throw new ModelError(`${join(spec.dir, 'manifest.json')}: the model has no ${graph} graph`);
+  return path;
 }
 
 function fieldName(path: string): string {
@@ -77,6 +94,9 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (new Set(labels).size !== labels.length) throw new ModelError(`${file}: field "labels" has duplicate names`);
   if (nullClass !== numClasses) {
     throw new ModelError(`${file}: field "null_class" must equal num_classes (${numClasses}), got ${nullClass}`);
+  }
+  if (manifest.variants?.encode !== undefined && manifest.graphs.encode === undefined) {
+    throw new ModelError(`${file}: field "variants.encode" names files of an encode graph, but "graphs.encode" is absent`);
   }
   for (const [graph, byProvider] of Object.entries(manifest.variants ?? {})) {
     for (const provider of Object.keys(byProvider ?? {})) {
@@ -105,17 +125,19 @@ export function loadModelSpec(dir: string): ModelSpec {
     if (!existsSync(path)) throw new ModelError(`${file}: field "${field}" names ${path}, which does not exist`);
     return path;
   };
-  const variants: ModelSpec['variants'] = { step: {}, decode: {} };
-  for (const graph of ['step', 'decode'] as const) {
+  const variants: ModelSpec['variants'] = { step: {}, decode: {}, encode: {} };
+  for (const graph of GRAPHS) {
     for (const [provider, name] of Object.entries(manifest.variants?.[graph] ?? {})) {
       variants[graph][provider as Provider] = existing(`variants.${graph}.${provider}`, name);
     }
   }
+  const { step, decode, encode } = manifest.graphs;
   return {
     dir,
     manifest,
-    stepPath: existing('graphs.step', manifest.graphs.step),
-    decodePath: existing('graphs.decode', manifest.graphs.decode),
+    stepPath: existing('graphs.step', step),
+    decodePath: existing('graphs.decode', decode),
+    ...(encode !== undefined ? { encodePath: existing('graphs.encode', encode) } : {}),
     variants,
   };
 }

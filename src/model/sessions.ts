@@ -1,4 +1,4 @@
-// The only module that imports onnxruntime: creates the step and decode sessions with the configured
+// The only module that imports onnxruntime: creates the step, decode and (optional) encode sessions with the configured
 // execution providers (first that loads wins; each provider loads its own variant of a graph when the
 // manifest declares one, e.g. an fp16 step graph for cuda and webgpu), checks their inputs and outputs
 // against the manifest, runs them, and releases them. Falling back to a later provider is a process
@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
 import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
-import type { LoadedProviders } from '../engine/protocol.js';
+import type { GraphFiles, LoadedProviders } from '../engine/protocol.js';
 import { graphPathFor, type GraphName, type ModelSpec } from './manifest.js';
 
 type Dims = readonly (number | string)[];
@@ -119,25 +119,38 @@ function checkPorts(path: string, kind: 'input' | 'output', actual: readonly ort
   }
 }
 
-/** Step and decode sessions honouring the contract, behind the scheduler's ModelRunner interface. */
+type Loaded = Awaited<ReturnType<typeof createSession>>;
+
+/** Step, decode and (when the model has one) encode sessions honouring the contract, behind the scheduler's ModelRunner interface. */
 export class OrtModel implements ModelRunner {
   private constructor(
     private readonly stepSession: ort.InferenceSession,
     private readonly decodeSession: ort.InferenceSession,
+    private readonly encodeSession: ort.InferenceSession | undefined,
     readonly providers: LoadedProviders,
     private readonly spec: ModelSpec,
     /** The files that run: the manifest's graphs, or the variants of the providers that loaded. */
-    readonly files: Record<GraphName, string>,
+    readonly files: GraphFiles,
   ) {}
 
   static async load(spec: ModelSpec, options: SessionOptions): Promise<OrtModel> {
     const { latent, image } = spec.manifest;
     const zDims = [undefined, latent.channels, latent.height, latent.width];
-    const step = await createSession(spec, 'step', options);
-    const decode = await createSession(spec, 'decode', options).catch(async (err: unknown) => {
-      await step.session.release();
-      throw err;
-    });
+    const imageDims = [undefined, 3, image.height, image.width];
+    const codesDims = [undefined, latent.height, latent.width];
+    const loaded: Loaded[] = [];
+    const releaseAll = (): Promise<unknown> => Promise.all(loaded.map((l) => l.session.release()));
+    const load = async (graph: GraphName): Promise<Loaded> => {
+      const session = await createSession(spec, graph, options).catch(async (err: unknown) => {
+        await releaseAll();
+        throw err;
+      });
+      loaded.push(session);
+      return session;
+    };
+    const step = await load('step');
+    const decode = await load('decode');
+    const encode = spec.encodePath === undefined ? undefined : await load('encode');
     try {
       checkPorts(step.path, 'input', step.session.inputMetadata, [
         { name: 'z', type: 'float32', dims: zDims },
@@ -152,17 +165,27 @@ export class OrtModel implements ModelRunner {
       ]);
       checkPorts(decode.path, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
       checkPorts(decode.path, 'output', decode.session.outputMetadata, [
-        { name: 'image', type: 'float32', dims: [undefined, 3, image.height, image.width] },
-        { name: 'codes', type: 'int64', dims: [undefined, latent.height, latent.width] },
+        { name: 'image', type: 'float32', dims: imageDims },
+        { name: 'codes', type: 'int64', dims: codesDims },
       ]);
+      if (encode) {
+        checkPorts(encode.path, 'input', encode.session.inputMetadata, [{ name: 'image', type: 'float32', dims: imageDims }]);
+        checkPorts(encode.path, 'output', encode.session.outputMetadata, [
+          { name: 'z', type: 'float32', dims: zDims },
+          { name: 'codes', type: 'int64', dims: codesDims },
+        ]);
+      }
     } catch (err) {
-      await Promise.all([step.session.release(), decode.session.release()]);
+      await releaseAll();
       throw err;
     }
-    return new OrtModel(step.session, decode.session, { step: step.provider, decode: decode.provider }, spec, {
-      step: step.path,
-      decode: decode.path,
-    });
+    const providers: LoadedProviders = { step: step.provider, decode: decode.provider };
+    const files: GraphFiles = { step: step.path, decode: decode.path };
+    if (encode) {
+      providers.encode = encode.provider;
+      files.encode = encode.path;
+    }
+    return new OrtModel(step.session, decode.session, encode?.session, providers, spec, files);
   }
 
   async step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }> {
@@ -179,14 +202,21 @@ export class OrtModel implements ModelRunner {
     return { mu: out.mu!.data as Float32Array, entropy: out.entropy!.data as Float32Array };
   }
 
-  async decode(z: Float32Array, size: number): Promise<{ image: Float32Array }> {
+  async decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }> {
     const { channels, height, width } = this.spec.manifest.latent;
     const out = await this.run(this.decodeSession, 'decode', { z: new ort.Tensor('float32', z, [size, channels, height, width]) });
-    return { image: out.image!.data as Float32Array };
+    return { image: out.image!.data as Float32Array, codes: out.codes!.data as BigInt64Array };
+  }
+
+  async encode(image: Float32Array, size: number): Promise<{ z: Float32Array; codes: BigInt64Array }> {
+    if (!this.encodeSession) throw new ModelError(`${this.spec.dir}: the model has no encode graph (manifest "graphs.encode")`);
+    const { height, width } = this.spec.manifest.image;
+    const out = await this.run(this.encodeSession, 'encode', { image: new ort.Tensor('float32', image, [size, 3, height, width]) });
+    return { z: out.z!.data as Float32Array, codes: out.codes!.data as BigInt64Array };
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.stepSession.release(), this.decodeSession.release()]);
+    await Promise.all([this.stepSession.release(), this.decodeSession.release(), this.encodeSession?.release()]);
   }
 
   private async run(

@@ -1,12 +1,15 @@
 // The playground at / end to end in headless Chromium: load the classes, click Generate, watch the
 // progress bar, get the image and the uncertainty map (no previews unless the toggle asks for them,
-// no broken-image icons before the first result), and take a screenshot: into a temporary folder, or
-// into docs/playground.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree unchanged).
+// no broken-image icons before the first result); then upload an image, paint a mask, preview the
+// encoding and generate from it, checking the kept region's codes; and take a screenshot: into a
+// temporary folder, or into docs/playground.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the
+// tree unchanged).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium } from 'playwright-core';
+import sharp from 'sharp';
 import type { AddressInfo } from 'node:net';
 import { ROOT, TINY_DIR, generate, readyApp } from '../helpers.js';
 
@@ -79,9 +82,6 @@ if (!existsSync(CHROMIUM)) {
     // The image on the page is the one the curl command would fetch.
     const direct = await generate(app, JSON.parse(/-d '(.*)'/.exec(curl)![1]!));
     t.same(Buffer.from(shown.src.split(',')[1]!, 'base64'), direct.rawPayload, 'byte-identical to POST /generate');
-    const shot = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs/playground.png') : join(tmpdir(), `playground-${process.pid}.png`);
-    await page.screenshot({ path: shot });
-    t.ok(existsSync(shot), `screenshot at ${shot}`);
 
     // With the toggle, previews come every steps/8 and show before the final image.
     await page.evaluate(() => {
@@ -95,6 +95,55 @@ if (!existsSync(CHROMIUM)) {
     t.equal(streamBodies.at(-1)!['previewEvery'], 2, 'previewEvery = steps / 8');
     t.ok(previewsShown.length > 1, `${previewsShown.length - 1} previews before the image`);
     t.equal(previewsShown.at(-1), await page.$eval('#result', (img) => (img as HTMLImageElement).src), 'the last one is the final image');
+
+    // Image input: upload the model's own picture, set the strength, paint a band of mask with the
+    // mouse, preview the encoding, generate; outside the painted cells the codes are the picture's.
+    const upload = (await generate(app, { class: 'cat', seed: 1 })).rawPayload;
+    t.equal(await page.isDisabled('#strength'), true, 'no image yet: its controls are off');
+    await page.setInputFiles('#imageFile', { name: 'cat.png', mimeType: 'image/png', buffer: upload });
+    await page.waitForSelector('body[data-image="loaded"]');
+    await page.fill('#strength', '0.7');
+    t.equal(await page.textContent('#strengthValue'), '0.70');
+    await page.fill('#brush', '48');
+    const box = (await page.locator('#mask').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.8, box.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height - 2, { steps: 8 });
+    await page.mouse.up();
+    t.equal(await page.isHidden('#maskLink'), false, 'the painted mask can be downloaded for the curl command');
+    t.match(await page.inputValue('#curl'), /"strength":0\.7,"image":"'"\$\(base64 -w0 input\.png\)"'","mask":"'"\$\(base64 -w0 mask\.png\)"'"\}' -o image\.png$/);
+    await page.click('#encode');
+    await page.waitForSelector('body[data-encoded="true"]');
+    const encoded = (await app.inject({ method: 'POST', url: '/encode', payload: { image: upload.toString('base64') } })).json();
+    t.equal(await page.$eval('#reconstruction', (img) => (img as HTMLImageElement).src), `data:image/png;base64,${encoded.reconstruction}`, 'the encode preview is POST /encode\'s reconstruction');
+    t.match(await page.textContent('#encodeInfo'), /\((PSNR \d+\.\d dB|exact), \d+ of 64 codes\)/);
+    await page.uncheck('#previews');
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    const sent = streamBodies.at(-1)!;
+    t.match(sent, { strength: 0.7, image: /^data:image\/png;base64,/, mask: /^data:image\/png;base64,/ });
+    const replay = await app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload: { ...sent, codes: true } });
+    const [answer] = replay.json().images;
+    t.equal(await page.$eval('#result', (img) => (img as HTMLImageElement).src), `data:image/png;base64,${answer.data}`, 'the page shows the API\'s answer');
+    // The kept cells, from the mask's own pixels (32 x 32 over 8 x 8 cells): no opaque pixel in the cell.
+    const mask = await sharp(Buffer.from(String(sent['mask']).split(',')[1]!, 'base64')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    t.same([mask.info.width, mask.info.height], [32, 32], 'the mask has the image\'s size');
+    const kept: [number, number][] = [];
+    for (let i = 0; i < 8; i++) {
+      for (let j = 0; j < 8; j++) {
+        let opaque = false;
+        for (let y = i * 4; y < i * 4 + 4; y++) for (let x = j * 4; x < j * 4 + 4; x++) opaque ||= mask.data[(y * 32 + x) * 4 + 3]! >= 128;
+        if (!opaque) kept.push([i, j]);
+      }
+    }
+    t.ok(kept.length > 8 && kept.length < 56, `${kept.length} of 64 cells kept: the stroke painted a band`);
+    t.same(kept.map(([i, j]) => answer.codes[i][j]), kept.map(([i, j]) => encoded.codes[i][j]), 'every kept cell has the picture\'s code');
+    const shot = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs/playground.png') : join(tmpdir(), `playground-${process.pid}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    t.ok(existsSync(shot), `screenshot at ${shot}`);
+    await page.click('#clearMask');
+    t.equal(await page.isHidden('#maskLink'), true, 'cleared: no mask');
+    t.notMatch(await page.inputValue('#curl'), /mask/, 'and none sent');
     t.same(pageErrors, [], 'no script errors');
   });
 }

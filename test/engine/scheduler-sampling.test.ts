@@ -45,7 +45,7 @@ class RecordingModel implements ModelRunner {
       this.decodedZ.push(Array.from(z.subarray(r * LATENT, (r + 1) * LATENT)));
       for (let c = 0; c < 3; c++) image.set(z.subarray(r * LATENT, (r + 1) * LATENT), r * 12 + c * LATENT);
     }
-    return { image };
+    return { image, codes: new BigInt64Array(size * LATENT) };
   }
 }
 
@@ -55,6 +55,8 @@ function harness(model: RecordingModel, maxBatch = 8) {
   const scheduler = new Scheduler(model, shape, maxBatch, {
     iteration: () => undefined,
     decoded: () => undefined,
+    encodeRun: () => undefined,
+    encoded: () => undefined,
     progress: (id, event) => events.push([id, event]),
     done: (id, result) => done.set(id, result),
     failed: (id, error) => t.fail(`sample ${id} failed: ${error.message}`),

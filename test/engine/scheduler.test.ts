@@ -28,7 +28,7 @@ class FakeModel implements ModelRunner {
     this.decodes.push(size);
     const image = new Float32Array(size * 12);
     for (let r = 0; r < size; r++) for (let c = 0; c < 3; c++) image.set(z.subarray(r * 4, r * 4 + 4), r * 12 + c * 4);
-    return { image };
+    return { image, codes: new BigInt64Array(size * 4) };
   }
 }
 
@@ -40,6 +40,8 @@ function harness(maxBatch: number) {
   const scheduler = new Scheduler(model, shape, maxBatch, {
     iteration: () => undefined,
     decoded: () => undefined,
+    encodeRun: () => undefined,
+    encoded: () => undefined,
     done: (id, result) => {
       done.set(id, result);
       order.push(id);

@@ -30,6 +30,16 @@ t.test('the committed openapi/openapi.json matches the routes (run `npm run open
   t.same(doc.paths['/health'].get.security, [], '/health is public and says so');
   t.same(doc.paths['/ready'].get.security, []);
   t.match(doc.paths['/metrics'].get.responses['200'].content, { 'text/plain': {} });
+  const fields = generate.requestBody.content['application/json'].schema.properties;
+  t.match(fields, { image: { type: 'string' }, strength: { exclusiveMinimum: 0, maximum: 1, default: 0.6 }, mask: { type: 'string' }, codes: { type: 'boolean' } });
+  t.same(Object.keys(doc.paths['/generate/stream'].post.requestBody.content['application/json'].schema.properties).filter((f) => ['image', 'strength', 'mask', 'codes'].includes(f)), ['image', 'strength', 'mask', 'codes']);
+  const encode = doc.paths['/encode'].post;
+  t.equal(encode.operationId, 'encode');
+  t.same(Object.keys(encode.responses), ['200', '400', '401', '413', '415', '429', '500', '503', '504']);
+  t.match(encode.responses['200'].content, { 'application/json': { schema: { $ref: '#/components/schemas/EncodeJson' } } });
+  t.match(encode.requestBody.content['application/json'].schema, { required: ['image'], additionalProperties: false });
+  t.match(doc.components.schemas.EncodeJson.properties, { codes: { $ref: '#/components/schemas/CodeGrid' }, psnr: { anyOf: [{ type: 'number' }, { type: 'null' }] } });
+  t.match(doc.components.schemas.GeneratedImage.properties, { codes: { $ref: '#/components/schemas/CodeGrid' } });
 });
 
 t.test('swagger-parser validates the document', async (t) => {
@@ -56,6 +66,7 @@ t.test('oazapfts generates a client that compiles under strict TypeScript', asyn
   const file = join(dir, 'client.ts');
   writeFileSync(file, source);
   t.match(source, /export function generate\(/);
+  t.match(source, /export function encode\(/);
   t.match(source, /status: 503;/, 'error statuses are concrete, each typed');
   t.match(source, /export type StreamEvent = QueuedEvent \| StepEvent \| PreviewEvent \| DoneEvent \| ErrorEvent;/);
   const program = ts.createProgram([file], {

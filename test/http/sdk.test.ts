@@ -1,6 +1,6 @@
 // The generated TypeScript client (openapi/client, `npm run sdk`): no drift from openapi.json; it works
-// against a running server (a PNG round-trips byte-identical to the direct HTTP call, stream events
-// arrive typed); and it is a package: `npm pack`, installed into a temporary project, imported by
+// against a running server (a PNG round-trips byte-identical to the direct HTTP call, and so does a
+// variation of it sent as the image; stream events arrive typed); and it is a package: `npm pack`, installed into a temporary project, imported by
 // plain Node running the README's example, and its .d.ts types check a TypeScript consumer.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SDK_DIR, generateSdk } from '../../scripts/sdk.js';
 import { createClient } from '../../openapi/client/src/client/index.js';
-import { generate, generateStream, getModels } from '../../openapi/client/src/index.js';
-import type { GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
+import { encode, generate, generateStream, getModels } from '../../openapi/client/src/index.js';
+import type { EncodeJson, GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
 import { TINY_DIR, readyApp } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -77,8 +77,25 @@ t.test('the client against a running server: PNG bytes, JSON images, typed strea
   t.same(answer.images.map((i) => i.seed), [99, 100]);
   t.same(Buffer.from(answer.images[0]!.data, 'base64'), directBytes);
 
+  // Starting from an image: the variation and the encoding round-trip through the client too.
+  const image = directBytes.toString('base64');
+  const post = async (url: string, payload: object) =>
+    fetch(`${baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(payload) });
+  const imageBody = { ...body, image, strength: 0.5, mask: image };
+  const directVariation = Buffer.from(await (await post('/generate', imageBody)).arrayBuffer());
+  const variation = await generate({ client, body: imageBody });
+  t.equal(variation.response.status, 200);
+  t.same(Buffer.from(await (variation.data as unknown as Blob).arrayBuffer()), directVariation, 'an image variation, byte-identical to the direct call');
+  t.not(directVariation.toString('base64'), directBytes.toString('base64'), 'it is a variation, not the same image');
+  const encoded = await encode({ client, body: { image } });
+  const { timings: _direct, ...directEncoding } = (await (await post('/encode', { image })).json()) as EncodeJson;
+  const { timings: _sdk, ...sdkEncoding } = encoded.data!;
+  t.same(sdkEncoding, directEncoding, 'POST /encode through the client');
+  t.same([encoded.data!.codes.length, encoded.data!.codes[0]!.length], [8, 8]);
+
   const models = await getModels({ client });
   t.same(models.data?.labels, ['cat', 'dog', 'fox', 'owl']);
+  t.equal(models.data?.imageInput, true);
   const anonymous = await getModels({ client: createClient({ baseUrl }) });
   t.equal(anonymous.response.status, 401);
   t.match(anonymous.error, { code: 'UNAUTHORIZED' });
@@ -121,6 +138,8 @@ t.test('a package: npm pack, install into a temporary project, the README exampl
   t.match(stdout, /^seeds 7, 8$/m);
   t.match(stdout, /^step 8 of 8$/m);
   t.match(stdout, /^done: 32x32, seed 7$/m);
+  t.match(stdout, /^variation: image\/png, \d+ bytes$/m);
+  t.match(stdout, /^encoded: 8x8 codes, \d+ distinct$/m);
   t.same([...readFileSync(join(project, 'image.png')).subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG on disk');
 
   // A TypeScript consumer resolves the package's .d.ts; events are typed (a step has no `image`).

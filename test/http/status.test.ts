@@ -21,7 +21,7 @@ t.test('/health is up while the model loads; /ready waits for it', async (t) => 
   t.equal(early.statusCode, 503);
   t.match(early.json(), { code: 'NOT_READY' });
   t.equal(early.headers['retry-after'], '1');
-  release({ providers: { step: 'cpu', decode: 'cpu' }, pending: 0, generate: () => Promise.reject(new Error('unused')), close: async () => undefined });
+  release({ providers: { step: 'cpu', decode: 'cpu' }, pending: 0, generate: () => Promise.reject(new Error('unused')), encode: () => Promise.reject(new Error('unused')), close: async () => undefined });
   await app.engineReady;
   t.equal((await app.inject('/ready')).statusCode, 200);
 });
@@ -46,7 +46,8 @@ t.test('/models describes the model without internals', async (t) => {
     labels: ['red', 'green', 'blue'],
     image: { height: 8, width: 8 },
     defaults: { steps: 4, tau: 1, cfg: 1 },
-    providers: { step: 'cpu', decode: 'cpu' },
+    imageInput: true,
+    providers: { step: 'cpu', decode: 'cpu', encode: 'cpu' },
     limits: { maxBatch: 4, queueLimit: 9, maxImages: 16 },
   });
   t.notOk('graphs' in body, 'no file names');

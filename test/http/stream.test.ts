@@ -68,6 +68,7 @@ t.test('errors: invalid bodies before the stream are JSON; engine failures becom
         providers: { step: 'cpu', decode: 'cpu' },
         pending: 0,
         generate: () => Promise.reject(Object.assign(new Error('secret internals'), { statusCode: 500, code: 'GENERATION_FAILED' })),
+        encode: () => Promise.reject(new Error('unused')),
         close: async () => undefined,
       }),
     },

@@ -1,10 +1,10 @@
 // A broken model directory fails start-up with a message naming the file and the problem.
-import { rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadModelSpec } from '../../src/model/manifest.js';
-import { ORACLE_DIR, copyModel, testConfig } from '../helpers.js';
+import { ORACLE_DIR, TINY_DIR, copyModel, testConfig } from '../helpers.js';
 
 t.test('manifest problems are named with file and field', async (t) => {
   const cases: [string, (dir: string, m: Record<string, unknown>) => void, RegExp][] = [
@@ -17,6 +17,15 @@ t.test('manifest problems are named with file and field', async (t) => {
     ['null class', (_d, m) => (m.null_class = 0), /"null_class" must equal num_classes \(3\)/],
     ['default tau out of range', (_d, m) => (m.defaults = { steps: 4, tau: 0, cfg: 1 }), /field "defaults\.tau"/],
     ['missing graph file', (d) => rmSync(join(d, 'step.onnx')), /"graphs\.step" names .*step\.onnx, which does not exist/],
+    ['missing encode graph file', (d) => rmSync(join(d, 'encode.onnx')), /"graphs\.encode" names .*encode\.onnx, which does not exist/],
+    [
+      'encode variant without an encode graph',
+      (_d, m) => {
+        m.graphs = { step: 'step.onnx', decode: 'decode.onnx' };
+        m.variants = { encode: { cuda: 'encode.onnx' } };
+      },
+      /field "variants\.encode" names files of an encode graph, but "graphs\.encode" is absent/,
+    ],
   ];
   for (const [name, edit, message] of cases) {
     const dir = copyModel(t, ORACLE_DIR, edit);
@@ -37,6 +46,8 @@ t.test('a manifest that disagrees with the graphs fails when the engine starts',
     ['latent channels', (_d, m) => (m.latent = { channels: 3, height: 4, width: 4 }), /step\.onnx: input "z" has shape \[B, 2, 4, 4\], the manifest implies \[B, 3, 4, 4\]/],
     ['image size', (_d, m) => (m.image = { height: 16, width: 16 }), /decode\.onnx: output "image" has shape \[B, 3, 8, 8\], the manifest implies \[B, 3, 16, 16\]/],
     ['graphs swapped', (_d, m) => (m.graphs = { step: 'decode.onnx', decode: 'step.onnx' }), /missing input "t"/],
+    ['encode graph that is not one', (_d, m) => (m.graphs = { step: 'step.onnx', decode: 'decode.onnx', encode: 'decode.onnx' }), /decode\.onnx: missing input "image"/],
+    ['encode graph of another image size', (d) => writeFileSync(join(d, 'encode.onnx'), readFileSync(join(TINY_DIR, 'encode.onnx'))), /encode\.onnx: input "image" has shape \[batch, 3, 32, 32\], the manifest implies \[B, 3, 8, 8\]/],
     ['truncated graph', (d) => truncateSync(join(d, 'step.onnx'), 100), /step graph/],
     ['garbage graph', (d) => writeFileSync(join(d, 'decode.onnx'), 'not onnx at all'), /decode graph/],
   ];

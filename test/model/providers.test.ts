@@ -30,12 +30,13 @@ t.test('a fallback warns once per graph with the failed provider\'s reason and r
   const model = await OrtModel.load(loadModelSpec(ORACLE_DIR), { executionProviders: ['cuda', 'cpu'], threads: 1 });
   t.teardown(() => model.release());
   await nextTurn(); // process.emitWarning delivers on a later tick
-  t.same(model.providers, { step: 'cpu', decode: 'cpu' });
+  t.same(model.providers, { step: 'cpu', decode: 'cpu', encode: 'cpu' });
   const fallbacks = warnings.filter((w) => w.code === 'PURRCEPTION_PROVIDER_FALLBACK').map((w) => w.message);
-  t.equal(fallbacks.length, 2, 'one warning per graph');
+  t.equal(fallbacks.length, 3, 'one warning per graph');
   t.match(fallbacks[0], /^the step graph runs on cpu because cuda: .*Failed to load .*CUDA provider is not installed/);
   t.match(fallbacks[0], INSTALL);
   t.match(fallbacks[1], /^the decode graph runs on cpu because cuda: .*PROVIDER_FALLBACK=fail makes this fail start-up instead$/);
+  t.match(fallbacks[2], /^the encode graph runs on cpu because cuda: /);
 
   warnings.length = 0;
   const cpu = await OrtModel.load(loadModelSpec(ORACLE_DIR), { executionProviders: ['cpu'], threads: 1 });

@@ -19,7 +19,7 @@ function withVariants(t: Test, variants: unknown): string {
 
 t.test('a manifest without variants stays valid and every provider loads graphs.step', async (t) => {
   const spec = loadModelSpec(ORACLE_DIR);
-  t.same(spec.variants, { step: {}, decode: {} });
+  t.same(spec.variants, { step: {}, decode: {}, encode: {} });
   for (const provider of ['cpu', 'cuda', 'webgpu'] as const) t.equal(graphPathFor(spec, 'step', provider), spec.stepPath);
 });
 
@@ -27,7 +27,7 @@ t.test('variants are validated: provider names, graph names, files', async (t) =
   const cases: [string, unknown, RegExp][] = [
     ['unknown provider', { step: { tpu: 'step.gpu.onnx' } }, /field "variants\.step" names unsupported execution provider "tpu"\. Should be one of: cpu, cuda, webgpu/],
     ['missing file', { step: { cuda: 'step.fp16.onnx' } }, /field "variants\.step\.cuda" names .*step\.fp16\.onnx, which does not exist/],
-    ['unknown graph', { encode: { cuda: 'step.gpu.onnx' } }, /field "variants/],
+    ['unknown graph', { render: { cuda: 'step.gpu.onnx' } }, /field "variants/],
     ['empty file name', { step: { webgpu: '' } }, /field "variants\.step\.webgpu"/],
     ['not an object', { step: 'step.gpu.onnx' }, /field "variants\.step"/],
   ];
@@ -55,9 +55,9 @@ t.test('on CPU a manifest with GPU variants loads step.onnx, and says which file
   // No CUDA libraries and no GPU adapter exist on CI: cuda fails (on its variant) and cpu loads step.onnx.
   const { model, seen } = await load(spec, ['cuda', 'cpu']);
   t.teardown(() => model.release());
-  t.same(model.providers, { step: 'cpu', decode: 'cpu' });
+  t.same(model.providers, { step: 'cpu', decode: 'cpu', encode: 'cpu' });
   t.equal(model.files.step, spec.stepPath);
-  t.same(seen, ['step:cpu:step.onnx', 'decode:cpu:decode.onnx']);
+  t.same(seen, ['step:cpu:step.onnx', 'decode:cpu:decode.onnx', 'encode:cpu:encode.onnx']);
   const { channels, height, width } = spec.manifest.latent;
   const out = await model.step({
     size: 1, z: new Float32Array(channels * height * width), t: new Float32Array(1), y: new BigInt64Array(1),
@@ -70,7 +70,7 @@ t.test('a variant declared for a provider is the file that provider loads; failu
   const spec = loadModelSpec(withVariants(t, { step: { cpu: 'step.cpu.onnx', cuda: 'step.gpu.onnx' } }));
   const { model, seen } = await load(spec, ['cpu']);
   t.teardown(() => model.release());
-  t.match(model.files, { step: /step\.cpu\.onnx$/, decode: /decode\.onnx$/ });
-  t.same(seen, ['step:cpu:step.cpu.onnx', 'decode:cpu:decode.onnx']);
+  t.match(model.files, { step: /step\.cpu\.onnx$/, decode: /decode\.onnx$/, encode: /encode\.onnx$/ });
+  t.same(seen, ['step:cpu:step.cpu.onnx', 'decode:cpu:decode.onnx', 'encode:cpu:encode.onnx']);
   await t.rejects(load(spec, ['cuda']), { code: 'PROVIDER_UNAVAILABLE', message: /step\.gpu\.onnx: no execution provider could load the step graph \(tried cuda\)/ });
 });

@@ -108,6 +108,7 @@ t.test('an engine that rejects for one class: 500 for that class only, no stack,
             const error = new GenerationFailedError('step graph run failed: secret /opt/models/step.onnx node 42');
             return Promise.reject(error);
           },
+          encode: (request, signal) => engine.encode(request, signal),
           close: () => engine.close(),
         };
       },

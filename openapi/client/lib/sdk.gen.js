@@ -9,7 +9,7 @@ export const getHealth = (options) => (options?.client ?? client).get({ url: '/h
  */
 export const getReady = (options) => (options?.client ?? client).get({ url: '/ready', ...options });
 /**
- * The loaded model: labels, image size, defaults, limits
+ * The loaded model: labels, image size, defaults, whether it takes images, limits
  */
 export const getModels = (options) => (options?.client ?? client).get({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -25,9 +25,9 @@ export const getMetrics = (options) => (options?.client ?? client).get({
     ...options
 });
 /**
- * Generate images of a class
+ * Generate images of a class, from noise or from an image
  *
- * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json.
+ * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and with `mask` only the masked cells are regenerated (inpainting).
  */
 export const generate = (options) => (options.client ?? client).post({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -41,11 +41,25 @@ export const generate = (options) => (options.client ?? client).post({
 /**
  * Generate one image, streaming progress and previews (server-sent events)
  *
- * The same sampling fields as POST /generate, plus previewEvery. The uncertainty maps, when asked for, come in the done event.
+ * The same sampling fields as POST /generate (image, strength and mask included), plus previewEvery. The uncertainty maps and the code grid, when asked for, come in the done event.
  */
 export const generateStream = (options) => (options.client ?? client).sse.post({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/generate/stream',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+/**
+ * Encode an image with the model's tokenizer: codes, reconstruction, PSNR
+ *
+ * Prepares the image as POST /generate does (flattened over white, scaled to cover the model's size, cropped at the centre), encodes and quantizes it, decodes the codes, and answers the code grid, the input as the encoder saw it, the reconstruction, its PSNR against that input and the cells per code. Needs a model with an encoder (GET /models: imageInput).
+ */
+export const encode = (options) => (options.client ?? client).post({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/encode',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
+import type { EncodeData, EncodeErrors, EncodeResponses, GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -29,7 +29,7 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 export const getReady = <ThrowOnError extends boolean = false>(options?: Options<GetReadyData, ThrowOnError>) => (options?.client ?? client).get<GetReadyResponses, GetReadyErrors, ThrowOnError>({ url: '/ready', ...options });
 
 /**
- * The loaded model: labels, image size, defaults, limits
+ * The loaded model: labels, image size, defaults, whether it takes images, limits
  */
 export const getModels = <ThrowOnError extends boolean = false>(options?: Options<GetModelsData, ThrowOnError>) => (options?.client ?? client).get<GetModelsResponses, GetModelsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -47,9 +47,9 @@ export const getMetrics = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
- * Generate images of a class
+ * Generate images of a class, from noise or from an image
  *
- * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json.
+ * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and with `mask` only the masked cells are regenerated (inpainting).
  */
 export const generate = <ThrowOnError extends boolean = false>(options: Options<GenerateData, ThrowOnError>) => (options.client ?? client).post<GenerateResponses, GenerateErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -64,11 +64,26 @@ export const generate = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Generate one image, streaming progress and previews (server-sent events)
  *
- * The same sampling fields as POST /generate, plus previewEvery. The uncertainty maps, when asked for, come in the done event.
+ * The same sampling fields as POST /generate (image, strength and mask included), plus previewEvery. The uncertainty maps and the code grid, when asked for, come in the done event.
  */
 export const generateStream = <ThrowOnError extends boolean = false>(options: Options<GenerateStreamData, ThrowOnError, GenerateStreamResponse>) => (options.client ?? client).sse.post<GenerateStreamResponses, GenerateStreamErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/generate/stream',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Encode an image with the model's tokenizer: codes, reconstruction, PSNR
+ *
+ * Prepares the image as POST /generate does (flattened over white, scaled to cover the model's size, cropped at the centre), encodes and quantizes it, decodes the codes, and answers the code grid, the input as the encoder saw it, the reconstruction, its PSNR against that input and the cells per code. Needs a model with an encoder (GET /models: imageInput).
+ */
+export const encode = <ThrowOnError extends boolean = false>(options: Options<EncodeData, ThrowOnError>) => (options.client ?? client).post<EncodeResponses, EncodeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/encode',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -51,6 +51,11 @@ export type Uncertainty = {
     };
 };
 
+/**
+ * The codebook index of every latent cell: latent height rows of latent width codes
+ */
+export type CodeGrid = Array<Array<number>>;
+
 export type GeneratedImage = {
     seed: number;
     mediaType: string;
@@ -79,6 +84,7 @@ export type GeneratedImage = {
         encodeMs: number;
     };
     uncertainty?: Uncertainty;
+    codes?: CodeGrid;
 };
 
 /**
@@ -90,6 +96,64 @@ export type GenerateJson = {
     sampler: string;
     steps: number;
     images: Array<GeneratedImage>;
+};
+
+/**
+ * The tokenizer's view of an image
+ */
+export type EncodeJson = {
+    /**
+     * The model's image width: the input was resized to it
+     */
+    width: number;
+    height: number;
+    codes: CodeGrid;
+    /**
+     * PNG (base64) of the input as the encoder saw it: flattened, resized and cropped
+     */
+    input: string;
+    /**
+     * PNG (base64) of the decoded codes: what the tokenizer keeps of the image
+     */
+    reconstruction: string;
+    /**
+     * Mean squared error of the reconstruction against the input, per RGB byte value (0..255)
+     */
+    mse: number;
+    /**
+     * PSNR in dB, 10 log10(255^2 / mse); null when the reconstruction equals the input
+     */
+    psnr: number | null;
+    /**
+     * How many cells each code covers
+     */
+    usage: {
+        /**
+         * Distinct codes among the cells
+         */
+        distinct: number;
+        /**
+         * K
+         */
+        codebookSize: number;
+        /**
+         * Cells per code used, most used first (ties by code)
+         */
+        counts: Array<{
+            code: number;
+            cells: number;
+        }>;
+    };
+    timings: {
+        /**
+         * Waiting for an encode run
+         */
+        queueMs: number;
+        /**
+         * Encoding and decoding the codes
+         */
+        encodeMs: number;
+    };
 };
 
 /**
@@ -172,6 +236,7 @@ export type DoneEvent = {
         encodeMs: number;
     };
     uncertainty?: Uncertainty;
+    codes?: CodeGrid;
 };
 
 /**
@@ -305,11 +370,16 @@ export type GetModelsResponses = {
             cfg: number;
         };
         /**
-         * Execution provider running each graph
+         * Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works
+         */
+        imageInput: boolean;
+        /**
+         * Execution provider running each graph (encode only with an encoder)
          */
         providers: {
             step: string;
             decode: string;
+            encode?: string;
         };
         limits: {
             /**
@@ -324,6 +394,18 @@ export type GetModelsResponses = {
              * Most images in one request (n)
              */
             maxImages: number;
+            /**
+             * Largest request body without an image, bytes (BODY_LIMIT)
+             */
+            bodyLimit: number;
+            /**
+             * Largest request body with an image, bytes (IMAGE_BODY_LIMIT)
+             */
+            imageBodyLimit: number;
+            /**
+             * Most pixels an input image or mask may have
+             */
+            maxInputPixels: number;
         };
     };
 };
@@ -403,6 +485,22 @@ export type GenerateData = {
          */
         uncertaintyStep?: number;
         /**
+         * Start from this image (base64 PNG, JPEG or WebP, or a data: URL of it; at most 4096 x 4096 pixels): flattened over white, scaled to cover the model's size and cropped at the centre, encoded and quantized to z_1. Needs a model with an encoder (GET /models: imageInput). Bodies with an image may be up to IMAGE_BODY_LIMIT bytes
+         */
+        image?: string;
+        /**
+         * With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`
+         */
+        strength?: number;
+        /**
+         * With image: a PNG (base64 or data: URL) of the image's aspect ratio saying what to regenerate: with transparency its opaque pixels, without it its white ones. A latent cell is regenerated if any such pixel touches it; the others keep the image's codes exactly
+         */
+        mask?: string;
+        /**
+         * Also return each image's final code grid (JSON answers and the stream only)
+         */
+        codes?: boolean;
+        /**
          * Images to generate, with seeds seed, seed+1, ...: one grid image, or a list with Accept: application/json
          */
         n?: number;
@@ -422,7 +520,7 @@ export type GenerateData = {
 
 export type GenerateErrors = {
     /**
-     * The body or an option is invalid; the message names the field
+     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -434,7 +532,7 @@ export type GenerateErrors = {
      */
     406: ErrorResponse;
     /**
-     * The body is larger than BODY_LIMIT
+     * The body is larger than BODY_LIMIT (IMAGE_BODY_LIMIT for a body with an image)
      */
     413: ErrorResponse;
     /**
@@ -514,6 +612,22 @@ export type GenerateStreamData = {
          */
         uncertaintyStep?: number;
         /**
+         * Start from this image (base64 PNG, JPEG or WebP, or a data: URL of it; at most 4096 x 4096 pixels): flattened over white, scaled to cover the model's size and cropped at the centre, encoded and quantized to z_1. Needs a model with an encoder (GET /models: imageInput). Bodies with an image may be up to IMAGE_BODY_LIMIT bytes
+         */
+        image?: string;
+        /**
+         * With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`
+         */
+        strength?: number;
+        /**
+         * With image: a PNG (base64 or data: URL) of the image's aspect ratio saying what to regenerate: with transparency its opaque pixels, without it its white ones. A latent cell is regenerated if any such pixel touches it; the others keep the image's codes exactly
+         */
+        mask?: string;
+        /**
+         * Also return each image's final code grid (JSON answers and the stream only)
+         */
+        codes?: boolean;
+        /**
          * Send a preview (the decode of the current mu) every k steps (default: none)
          */
         previewEvery?: number;
@@ -525,7 +639,7 @@ export type GenerateStreamData = {
 
 export type GenerateStreamErrors = {
     /**
-     * The body or an option is invalid; the message names the field
+     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -537,7 +651,7 @@ export type GenerateStreamErrors = {
      */
     406: ErrorResponse;
     /**
-     * The body is larger than BODY_LIMIT
+     * The body is larger than BODY_LIMIT (IMAGE_BODY_LIMIT for a body with an image)
      */
     413: ErrorResponse;
     /**
@@ -568,3 +682,61 @@ export type GenerateStreamResponses = {
 };
 
 export type GenerateStreamResponse = GenerateStreamResponses[keyof GenerateStreamResponses];
+
+export type EncodeData = {
+    body: {
+        /**
+         * The image (base64 PNG, JPEG or WebP, or a data: URL of it), prepared as for POST /generate: flattened over white, scaled to cover and cropped at the centre
+         */
+        image: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/encode';
+};
+
+export type EncodeErrors = {
+    /**
+     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     */
+    400: ErrorResponse;
+    /**
+     * A missing or wrong API key (only when the server sets API_KEYS)
+     */
+    401: ErrorResponse;
+    /**
+     * The body is larger than BODY_LIMIT (IMAGE_BODY_LIMIT for a body with an image)
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+    /**
+     * The API key is past RATE_LIMIT requests per minute; Retry-After says when to retry
+     */
+    429: ErrorResponse;
+    /**
+     * The generation failed; the error is logged
+     */
+    500: ErrorResponse;
+    /**
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     */
+    503: ErrorResponse;
+    /**
+     * The generation ran past REQUEST_TIMEOUT_MS and was cancelled
+     */
+    504: ErrorResponse;
+};
+
+export type EncodeError = EncodeErrors[keyof EncodeErrors];
+
+export type EncodeResponses = {
+    /**
+     * The tokenizer's view of the image
+     */
+    200: EncodeJson;
+};
+
+export type EncodeResponse = EncodeResponses[keyof EncodeResponses];

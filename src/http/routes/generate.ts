@@ -1,5 +1,6 @@
-// POST /generate: validate, resolve defaults, serve from the cache or the engine (n samples that batch
-// together), answer one image (a grid for n > 1) or, when Accept prefers application/json, every image in JSON.
+// POST /generate: validate, resolve defaults (and the image input), serve from the cache or the engine
+// (n samples that batch together), answer one image (a grid for n > 1) or, when Accept prefers
+// application/json, every image in JSON.
 import type { FastifyInstance } from 'fastify';
 import { InvalidOptionError, NotAcceptableError } from '../../errors.js';
 import { DEFAULT_QUALITY, encodeImage } from '../../image/encode.js';
@@ -7,6 +8,7 @@ import { tile } from '../../image/grid.js';
 import type { SampleResult } from '../../engine/protocol.js';
 import { requestSignal } from '../cancellation.js';
 import { ImageCache } from '../image-cache.js';
+import { readImageFields, startFrom } from '../image-input.js';
 import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest, withSeeds } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
@@ -46,11 +48,14 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
   app.post<{ Body: GenerateBody }>(
     '/generate',
     {
+      bodyLimit: config.imageBodyLimit, // a body without an image is held to BODY_LIMIT by the JSON parser (app.ts)
       schema: {
-        summary: 'Generate images of a class',
+        summary: 'Generate images of a class, from noise or from an image',
         description:
           'Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` ' +
-          '(constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json.',
+          '(constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. ' +
+          'With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and ' +
+          'with `mask` only the masked cells are regenerated (inpainting).',
         operationId: 'generate',
         tags: ['generate'],
         body: GenerateBody,
@@ -65,9 +70,13 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       if (first.uncertainty && !json) {
         throw new InvalidOptionError('body/uncertainty needs Accept: application/json (or POST /generate/stream): an image answer has no room for the heatmaps');
       }
+      if (body.codes && !json) {
+        throw new InvalidOptionError('body/codes needs Accept: application/json (or POST /generate/stream): an image answer has no room for the code grids');
+      }
       if (body.quality !== undefined && format === 'png') {
         throw new InvalidOptionError('body/quality applies to webp and jpeg only: png is lossless. Set format to webp or jpeg, or leave quality out');
       }
+      const input = await readImageFields(manifest, body); // bad images are refused before anything is queued
       const n = body.n ?? 1;
       const quality = body.quality ?? DEFAULT_QUALITY;
       const samples = withSeeds(first, n);
@@ -77,7 +86,8 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
         reply.header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
         // Seeded image answers are cached; the key holds everything that changes their bytes.
         const { classId, tau, cfg, steps, seed, sampler } = first;
-        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, n, format, quality });
+        const image = input ? { image: input.digest, strength: input.strength } : {};
+        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, n, format, quality, ...image });
         const cached = key === undefined ? undefined : cache.get(key);
         if (key !== undefined) metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
         if (cached) return reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);
@@ -85,7 +95,8 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
         const cancellation = requestSignal(reply, config.requestTimeoutMs);
         let results: SampleResult[];
         try {
-          results = await sampleTogether(admission.engine, samples, config, cancellation.signal);
+          const start = input && (await startFrom(admission.engine, input, cancellation.signal));
+          results = await sampleTogether(admission.engine, start ? samples.map((s) => ({ ...s, start })) : samples, config, cancellation.signal);
         } catch (err) {
           metrics.samples.inc({ outcome: outcomeOf(err) }, n);
           throw err;
@@ -98,7 +109,8 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
 
         const encodeStarted = performance.now();
         if (json) {
-          const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, { format, quality }, manifest.codebook_size)));
+          const options = { format, quality, codes: body.codes ? manifest.latent : undefined };
+          const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, options, manifest.codebook_size)));
           const answer: GenerateJson = { class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
           return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
         }

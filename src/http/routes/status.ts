@@ -1,6 +1,7 @@
 // GET /health and /ready (always open), /models and /metrics (behind the API key when keys are set).
 import type { FastifyInstance } from 'fastify';
-import { LIMITS } from '../../limits.js';
+import { LIMITS, MAX_INPUT_PIXELS } from '../../limits.js';
+import { hasEncoder } from '../../model/manifest.js';
 import { errorBody } from '../error-response.js';
 import { ModelInfo, NotReady, Status, errorResponses } from '../schemas.js';
 import { unavailable, type ServiceContext } from '../context.js';
@@ -50,17 +51,21 @@ export function statusRoutes(app: FastifyInstance, context: ServiceContext): voi
     '/models',
     {
       schema: {
-        summary: 'The loaded model: labels, image size, defaults, limits',
+        summary: 'The loaded model: labels, image size, defaults, whether it takes images, limits',
         operationId: 'getModels',
         tags: ['models'],
         response: { 200: { ...ModelInfo, description: 'The model this server runs' }, ...errorResponses(401, 429) },
       },
     },
-    async () => ({
-      ...manifest,
-      providers: context.providers() ?? { step: 'loading', decode: 'loading' },
-      limits: { maxBatch: context.config.maxBatch, queueLimit: context.config.queueLimit, maxImages: LIMITS.n.max },
-    }),
+    async () => {
+      const { maxBatch, queueLimit, bodyLimit, imageBodyLimit } = context.config;
+      return {
+        ...manifest,
+        imageInput: hasEncoder(manifest),
+        providers: context.providers() ?? { step: 'loading', decode: 'loading' },
+        limits: { maxBatch, queueLimit, maxImages: LIMITS.n.max, bodyLimit, imageBodyLimit, maxInputPixels: MAX_INPUT_PIXELS },
+      };
+    },
   );
 
   app.get(

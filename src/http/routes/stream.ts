@@ -6,11 +6,12 @@
 // batch at the next iteration).
 import type { FastifyInstance } from 'fastify';
 import { NotAcceptableError } from '../../errors.js';
-import type { ProgressEvent } from '../../engine/protocol.js';
+import type { ProgressEvent, SampleRequest } from '../../engine/protocol.js';
 import { encodeSmallPng } from '../../image/encode.js';
 import { PREVIEW_MAX_SIDE } from '../../limits.js';
 import { requestSignal } from '../cancellation.js';
 import { errorBody, isHidden, statusOf } from '../error-response.js';
+import { readImageFields, startFrom } from '../image-input.js';
 import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
@@ -28,9 +29,12 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
   app.post<{ Body: StreamBody }>(
     '/generate/stream',
     {
+      bodyLimit: config.imageBodyLimit, // a body without an image is held to BODY_LIMIT by the JSON parser (app.ts)
       schema: {
         summary: 'Generate one image, streaming progress and previews (server-sent events)',
-        description: 'The same sampling fields as POST /generate, plus previewEvery. The uncertainty maps, when asked for, come in the done event.',
+        description:
+          'The same sampling fields as POST /generate (image, strength and mask included), plus previewEvery. The uncertainty maps and ' +
+          'the code grid, when asked for, come in the done event.',
         operationId: 'generateStream',
         tags: ['generate'],
         body: StreamBody,
@@ -42,9 +46,21 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
       if (negotiate(request.headers.accept, ['text/event-stream']) === undefined) {
         throw new NotAcceptableError(`Accept "${request.headers.accept ?? ''}" does not allow text/event-stream, the only answer of this route`);
       }
-      const sample = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
+      const first = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
+      const input = await readImageFields(manifest, body);
       // NOT_READY / DRAINING as a JSON 503, before the stream opens; the drain waits for what it admits.
       const admission = context.admit();
+      const cancellation = requestSignal(reply, config.requestTimeoutMs);
+      let sample: SampleRequest;
+      try {
+        // The image is encoded before the stream opens: a failure is still a plain JSON error.
+        sample = input ? { ...first, start: await startFrom(admission.engine, input, cancellation.signal) } : first;
+      } catch (err) {
+        metrics.samples.inc({ outcome: outcomeOf(err) });
+        cancellation.dispose();
+        admission.release();
+        throw err;
+      }
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -68,12 +84,12 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
         });
       };
 
-      const cancellation = requestSignal(reply, config.requestTimeoutMs);
       try {
         const [result] = await sampleTogether(admission.engine, [sample], config, cancellation.signal, onProgress);
         metrics.samples.inc({ outcome: 'done' });
         await pending;
-        const image = await renderImage(result!, sample.seed, { format: 'png', quality: undefined }, manifest.codebook_size);
+        const options = { format: 'png' as const, quality: undefined, codes: body.codes ? manifest.latent : undefined };
+        const image = await renderImage(result!, sample.seed, options, manifest.codebook_size);
         write({ type: 'done', class: manifest.labels[sample.classId]!, ...image });
       } catch (err) {
         metrics.samples.inc({ outcome: outcomeOf(err) });
