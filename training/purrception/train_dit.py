@@ -99,8 +99,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     bank = LatentBank.load(args.bank, device)
     cfg = resolve_config(args, bank)
     step, history, evals = 0, [], []
-    # CPU seconds (all threads) and wall seconds of every session so far: the recipe's total cost.
-    cost = {"cpu_seconds": 0.0, "wall_seconds": 0.0}
+    cost = tu.Cost()
     resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
     if resume:
         state, config = load_parts(args.out)
@@ -118,7 +117,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                              f"one {args.out} was trained on ({fp_ckpt}); re-encode with that VQ")
         step = int(config.get("step", 0))
         history, evals = list(config.get("history", [])), list(config.get("evals", []))
-        cost.update(config.get("cost", {}))
+        cost.resume(config.get("cost"))
         if dist.main:
             print(f"[dit] resumed {args.out} at step {step}", flush=True)
     else:
@@ -171,16 +170,10 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                   "ema_decay": args.ema_decay, "history": history[-500:], "evals": evals,
                   "bank": {k: v for k, v in bank.meta.items() if k not in ("vq", "labels")},
                   "args": {k: v for k, v in vars(args).items() if k != "override"},
-                  "override": tu.parse_overrides(args.override), "cost": cost_so_far()}
+                  "override": tu.parse_overrides(args.override), "cost": cost.so_far()}
         save_parts(state, config, args.out)
         if args.save_optimizer:
             torch.save(opt.state_dict(), args.out.rstrip("/") + ".optim.pt")
-
-    cpu0, wall0 = time.process_time(), time.time()
-
-    def cost_so_far() -> Dict[str, float]:
-        return {"cpu_seconds": round(cost["cpu_seconds"] + time.process_time() - cpu0, 1),
-                "wall_seconds": round(cost["wall_seconds"] + time.time() - wall0, 1)}
 
     box = tu.TimeBox(args.iters, args.max_seconds)
     local, t_log, last_save = 0, time.time(), time.time()
@@ -220,7 +213,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     checkpoint()
     summary = {"objective": args.objective, "step": step, "session_steps": local,
                "seconds": round(box.elapsed, 1), "last": metrics, "evals": evals,
-               "params": tu.count_params(model), "cost": cost_so_far()}
+               "params": tu.count_params(model), "cost": cost.so_far()}
     dist.close()
     return summary
 

@@ -145,7 +145,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     vq_cfg, _ = get_preset(args.preset)
     vq_cfg = dataclasses.replace(vq_cfg, **tu.parse_overrides(args.override))
     step, history = 0, []
-    cost = {"cpu_seconds": 0.0, "wall_seconds": 0.0}  # all sessions so far (see train_dit)
+    cost = tu.Cost()
     from .models import build_vq
 
     resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
@@ -155,7 +155,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         vq = build_vq(vq_cfg)
         vq.load_state_dict(select(state, "model"))
         step, history = int(config.get("step", 0)), list(config.get("history", []))
-        cost.update(config.get("cost", {}))
+        cost.resume(config.get("cost"))
         print(f"[vq] resumed {args.out} at step {step}", flush=True)
     else:
         vq = build_vq(vq_cfg)
@@ -182,14 +182,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     local, restarted, t_log, last_save = 0, 0, time.time(), time.time()
     config_extra = {"labels": list(getattr(source, "labels", [])), "data": args.data}
 
-    cpu0, wall0 = time.process_time(), time.time()
-
-    def cost_so_far() -> Dict[str, float]:
-        return {"cpu_seconds": round(cost["cpu_seconds"] + time.process_time() - cpu0, 1),
-                "wall_seconds": round(cost["wall_seconds"] + time.time() - wall0, 1)}
-
     def checkpoint(metrics: Dict[str, Any]) -> None:
-        config = {"kind": "vq", "vq": to_dict(vq_cfg), "cost": cost_so_far(),
+        config = {"kind": "vq", "vq": to_dict(vq_cfg), "cost": cost.so_far(),
                   "step": step, "history": history[-200:], "metrics": metrics,
                   "args": {k: v for k, v in vars(args).items() if k != "override"}, **config_extra}
         save_parts({"model": tu.clean_state_dict(vq)}, config, args.out)
@@ -268,7 +262,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     final.update({"step": step, "session_steps": local, "seconds": round(box.elapsed, 1),
                   "train_psnr": metrics.get("psnr"), "codes_used": metrics.get("codes_used"),
                   "perplexity": metrics.get("perplexity"), "restarted": restarted,
-                  "cost": cost_so_far()})
+                  "cost": cost.so_far()})
     log.write({"final": final}, prefix="[vq]")
     checkpoint(final)
     if args.recon_png:

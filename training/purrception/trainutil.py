@@ -193,6 +193,23 @@ def _fmt(k: str, v: Any) -> str:
     return f"{k}={v}"
 
 
+class Cost:
+    """CPU seconds (all threads) and wall seconds spent on a checkpoint over all its sessions: the
+    earlier sessions' record (a checkpoint config's "cost") plus this process's time since start."""
+
+    def __init__(self) -> None:
+        self.before = {"cpu_seconds": 0.0, "wall_seconds": 0.0}
+        self.cpu0, self.wall0 = time.process_time(), time.time()
+
+    def resume(self, record: Optional[Dict[str, float]]) -> None:
+        self.before.update(record or {})
+
+    def so_far(self) -> Dict[str, float]:
+        cpu = self.before["cpu_seconds"] + time.process_time() - self.cpu0
+        wall = self.before["wall_seconds"] + time.time() - self.wall0
+        return {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
+
+
 def lr_at(base_lr: float, local_step: int, warmup: int, progress: float = 0.0,
           cosine: bool = False, final_frac: float = 0.1) -> float:
     """Linear warm-up over `warmup` steps of this session, then constant or a cosine decay to

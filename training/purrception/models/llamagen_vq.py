@@ -31,7 +31,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..config import VQConfig
-from .vq import AttnBlock, Downsample, ResnetBlock, Upsample, normalize, swish
+from .vq import (AttnBlock, Downsample, ResnetBlock, Upsample, dead_code_seeds, nearest_code,
+                 normalize, swish)
 
 
 class Stage(nn.Module):
@@ -153,10 +154,7 @@ class L2VectorQuantizer(nn.Module):
         e = self.embedding.normalized()  # (K, D)
         # with unit codes the argmin does not depend on |z|; normalising z anyway repeats
         # LlamaGen's arithmetic, so near-ties break as they do there
-        zf = F.normalize(z, dim=1).permute(0, 2, 3, 1)  # (N, h, w, D)
-        # |z - e|^2 = |z|^2 - 2 z.e + |e|^2 ; |z|^2 is constant per position, so dropped
-        dist = (e * e).sum(1) - 2.0 * torch.matmul(zf, e.t())  # (N, h, w, K)
-        return torch.argmin(dist, dim=-1)
+        return nearest_code(F.normalize(z, dim=1), e)
 
     def forward(self, z: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         codes = self.nearest(z)  # (N, h, w)
@@ -197,10 +195,6 @@ class LlamaGenVQ(nn.Module):
         """Re-seed codes used fewer than `threshold` times with the directions of random encoder
         outputs (N, D, h, w). Returns the number of restarted codes."""
         weight = self.quantize.embedding.weight
-        dead = torch.nonzero(usage_counts.to(weight.device) < threshold).flatten()
-        if dead.numel() == 0:
-            return 0
-        flat = z_e_batch.permute(0, 2, 3, 1).reshape(-1, z_e_batch.shape[1])  # (M, D)
-        pick = torch.randint(0, flat.shape[0], (dead.numel(),), device=flat.device)
-        weight.data[dead] = F.normalize(flat[pick], dim=-1).to(weight.dtype)
+        dead, seeds = dead_code_seeds(z_e_batch, usage_counts, threshold)
+        weight.data[dead] = F.normalize(seeds, dim=-1).to(weight.dtype)
         return int(dead.numel())

@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..config import VQConfig
-from .vq import ResnetBlock, VectorQuantizer, normalize, swish
+from .vq import ResnetBlock, VectorQuantizer, dead_code_seeds, normalize, swish
 
 
 class PatchDecoder(nn.Module):
@@ -95,12 +95,8 @@ class PatchVQ(nn.Module):
     def restart_dead_codes(self, z_e_batch: torch.Tensor, usage_counts: torch.Tensor,
                            threshold: float = 1.0) -> int:
         """Unused codes move to random patches of the batch (as VQModel.restart_dead_codes)."""
-        dead = torch.nonzero(usage_counts.to(self.codebook.device) < threshold).flatten()
-        if dead.numel() == 0:
-            return 0
-        flat = z_e_batch.permute(0, 2, 3, 1).reshape(-1, z_e_batch.shape[1])
-        pick = torch.randint(0, flat.shape[0], (dead.numel(),), device=flat.device)
-        self.codebook.data[dead] = flat[pick].to(self.codebook.dtype)
+        dead, seeds = dead_code_seeds(z_e_batch, usage_counts, threshold)
+        self.codebook.data[dead] = seeds.to(self.codebook.dtype)
         return int(dead.numel())
 
 

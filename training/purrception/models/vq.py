@@ -194,6 +194,26 @@ class Decoder(nn.Module):
 #################################################################################
 
 
+def nearest_code(z: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+    """Index of the nearest row of e (K, D) per position of z: (N, D, h, w) -> (N, h, w) int64."""
+    zf = z.permute(0, 2, 3, 1)  # (N, h, w, D)
+    # |z - e|^2 = |z|^2 - 2 z.e + |e|^2 ; |z|^2 is constant per position, so dropped
+    dist = (e * e).sum(1) - 2.0 * torch.matmul(zf, e.t())  # (N, h, w, K)
+    return torch.argmin(dist, dim=-1)
+
+
+def dead_code_seeds(z_e_batch: torch.Tensor, usage_counts: torch.Tensor, threshold: float
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Codes used fewer than `threshold` times, and a random encoder output for each to restart
+    from. z_e_batch: (N, D, h, w) or (M, D); usage_counts: (K,).
+    Returns (dead (n,), seeds (n, D))."""
+    dead = torch.nonzero(usage_counts.to(z_e_batch.device) < threshold).flatten()
+    if z_e_batch.dim() == 4:
+        z_e_batch = z_e_batch.permute(0, 2, 3, 1).reshape(-1, z_e_batch.shape[1])  # (M, D)
+    pick = torch.randint(0, z_e_batch.shape[0], (dead.numel(),), device=z_e_batch.device)
+    return dead, z_e_batch[pick]
+
+
 class VectorQuantizer(nn.Module):
     def __init__(self, codebook_size: int, embed_dim: int, beta: float):
         super().__init__()
@@ -203,11 +223,7 @@ class VectorQuantizer(nn.Module):
 
     def nearest(self, z: torch.Tensor) -> torch.Tensor:
         """Index of the nearest codebook entry per position: (N, D, h, w) -> (N, h, w) int64."""
-        e = self.embedding.weight  # (K, D)
-        zf = z.permute(0, 2, 3, 1)  # (N, h, w, D)
-        # |z - e|^2 = |z|^2 - 2 z.e + |e|^2 ; |z|^2 is constant per position, so dropped
-        dist = (e * e).sum(1) - 2.0 * torch.matmul(zf, e.t())  # (N, h, w, K)
-        return torch.argmin(dist, dim=-1)
+        return nearest_code(z, self.embedding.weight)
 
     def forward(self, z: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         codes = self.nearest(z)  # (N, h, w)
@@ -257,12 +273,9 @@ class VQModel(nn.Module):
         z_e_batch: (N, D, h, w) or (M, D) recent encoder outputs; usage_counts: (K,).
         Returns the number of restarted codes.
         """
-        dead = torch.nonzero(usage_counts.to(self.codebook.device) < threshold).flatten()
+        dead, seeds = dead_code_seeds(z_e_batch, usage_counts, threshold)
         if dead.numel() == 0:
             return 0
-        if z_e_batch.dim() == 4:
-            z_e_batch = z_e_batch.permute(0, 2, 3, 1).reshape(-1, z_e_batch.shape[1])  # (M, D)
-        pick = torch.randint(0, z_e_batch.shape[0], (dead.numel(),), device=z_e_batch.device)
-        noise = 0.01 * z_e_batch.std() * torch.randn_like(z_e_batch[pick])
-        self.codebook.data[dead] = (z_e_batch[pick] + noise).to(self.codebook.dtype)
+        noise = 0.01 * z_e_batch.std() * torch.randn_like(seeds)
+        self.codebook.data[dead] = (seeds + noise).to(self.codebook.dtype)
         return int(dead.numel())
