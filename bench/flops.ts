@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
-import type { StepBatch } from '../src/engine/scheduler.js';
+import { guideAll, type StepBatch } from '../src/engine/scheduler.js';
 import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './common.js';
 
 export interface DitConfig {
@@ -106,6 +106,7 @@ for (const batch of f['batches']!.split(',').map(Number)) {
     y: new BigInt64Array(batch).fill(1n),
     cfg: new Float32Array(batch).fill(manifest.defaults.cfg),
     tau: new Float32Array(batch).fill(manifest.defaults.tau),
+    guide: guideAll(batch),
   };
   await model.step(stepBatch);
   await session.run(feeds); // warm-up both

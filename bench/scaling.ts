@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
 import { loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
+import { guideAll } from '../src/engine/scheduler.js';
 import { BENCH_MODEL, describe, flags, modelDir, num, readManifest, table, threads } from './common.js';
 
 const f = flags({ runs: '5', threads: '', batches: '1,2,4,8,16', steps: '5,10,20,40', sizes: '' });
@@ -23,7 +24,7 @@ async function timeStepAndDecode(modelPath: string, batch: number): Promise<{ st
   const model = await OrtModel.load(spec, { executionProviders: ['cpu'], threads: nThreads });
   const { channels, height, width } = spec.manifest.latent;
   const z = Float32Array.from({ length: batch * channels * height * width }, () => Math.random() * 2 - 1);
-  const stepBatch = { size: batch, z, t: new Float32Array(batch).fill(0.5), y: new BigInt64Array(batch).fill(1n), cfg: new Float32Array(batch).fill(1.3), tau: new Float32Array(batch).fill(0.9) };
+  const stepBatch = { size: batch, z, t: new Float32Array(batch).fill(0.5), y: new BigInt64Array(batch).fill(1n), cfg: new Float32Array(batch).fill(1.3), tau: new Float32Array(batch).fill(0.9), guide: guideAll(batch) };
   await model.step(stepBatch);
   await model.decode(z, batch);
   const s: number[] = [];

@@ -36,9 +36,12 @@ export function generate(app: FastifyInstance, body: unknown) {
 }
 
 /** Reads a counter or histogram count from the app's Prometheus registry. */
-export async function metricValue(app: FastifyInstance, name: string): Promise<number> {
+export async function metricValue(app: FastifyInstance, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = await app.serviceMetrics.registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? []).filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === `${name}_count`).reduce((sum, v) => sum + v.value, 0);
+  return (metric?.values ?? [])
+    .filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === `${name}_count`)
+    .filter((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 /** A temporary copy of a model directory, its manifest edited by `edit`; removed at teardown. */

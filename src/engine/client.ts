@@ -35,7 +35,7 @@ export interface Engine {
 }
 
 export interface EngineObserver {
-  iteration(batchSize: number, seconds: number, live: number, waiting: number): void;
+  iteration(batchSize: number, seconds: number, live: number, waiting: number, unconditionalRows: number): void;
   decoded(batchSize: number, seconds: number): void;
   encoded(batchSize: number, seconds: number): void;
 }
@@ -169,7 +169,7 @@ export class EngineClient implements Engine {
         this.samples.get(message.id)?.onProgress?.(message.event);
         break;
       case 'iteration':
-        this.options.observer?.iteration(message.batchSize, message.seconds, message.live, message.waiting);
+        this.options.observer?.iteration(message.batchSize, message.seconds, message.live, message.waiting, message.unconditionalRows);
         break;
       case 'decode':
         this.options.observer?.decoded(message.batchSize, message.seconds);

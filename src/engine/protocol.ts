@@ -1,6 +1,6 @@
 // Messages between the HTTP thread (client.ts) and the engine thread (worker.ts), typed once here.
 import type { Provider } from '../config.js';
-import type { SamplerName, TauSchedule } from './sampler.js';
+import type { GridName, GuidanceInterval, SamplerName, TauSchedule } from './sampler.js';
 
 /**
  * Where a sample starts when the request has an image. Sampling runs over [t0, 1], t0 = 1 - strength,
@@ -21,11 +21,15 @@ export interface SampleRequest {
   /** Constant, or linear in t from start to end. */
   tau: TauSchedule;
   cfg: number;
-  /** Time steps T (Euler: T model evaluations, Heun: 2T - 1). */
+  /** Time steps T (Euler and multistep: T model evaluations, Heun: 2T - 1). */
   steps: number;
   seed: number;
   /** Default euler. */
   sampler?: SamplerName;
+  /** How the steps divide [t0, 1]; default uniform. */
+  grid?: GridName;
+  /** Where in t guidance applies (cfg outside {0, 1}); elsewhere the row runs its conditional pass only. Default: everywhere. */
+  guidance?: GuidanceInterval;
   /** Return the per-position entropy maps (mean over the trajectory; at `uncertaintyStep` if set). */
   uncertainty?: boolean;
   /** 0..steps-1: also return the entropy map of the posterior at this step. */
@@ -125,7 +129,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; providers: LoadedProviders; files: GraphFiles; warmupMs: number }
   | { type: 'fatal'; message: string; code: string }
-  | { type: 'iteration'; batchSize: number; seconds: number; live: number; waiting: number }
+  | { type: 'iteration'; batchSize: number; seconds: number; live: number; waiting: number; unconditionalRows: number }
   | { type: 'decode'; batchSize: number; seconds: number }
   | { type: 'encodeRun'; batchSize: number; seconds: number }
   | { type: 'progress'; id: number; event: ProgressEvent }

@@ -1,24 +1,38 @@
 // The sampler of docs/design.md as pure functions on Float32Array. The step graph computes mu (guidance,
-// temperature and barycenter fused); the time grid, the temperature schedule and the Euler and Heun
-// updates live here.
+// temperature and barycenter fused); the time grid, the temperature schedule and the Euler, Heun and
+// multistep updates live here (docs/samplers.md derives them).
 //
 //   v(z, t) = (mu(z, t) - z) / (1 - t)          the velocity of the flow towards the barycenter
-//   Euler:  z <- z + h v(z, t)                   h = (1 - t0)/T, t = t0 + s h, s = 0..T-1
+//   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform) or 1 - (1 - u)^2 (quadratic)
+//   Euler:  z <- z + h v(z, t)                   h = t_{s+1} - t_s
 //   Heun:   z' = z + h v(z, t);  z <- z + (h/2) (v(z, t) + v(z', t + h))   (not at the last step, where
 //           t + h = 1 and v is undefined: the last step is an Euler step, which lands exactly on mu)
+//   multistep: the step solved exactly for mu linear in t through this and the previous evaluation
+//           (one evaluation per step; its last step lands on mu extrapolated to t = 1)
 // t0 = 0 from noise; t0 = 1 - strength from an image, whose path z_t = t z_1 + (1 - t) z_0 also fixes
 // the kept cells of a mask. Every formula reduces to the t0 = 0 one bit for bit (1 - 0 = 1, 0 + x = x),
 // so strength 1 without a mask gives the bytes of the same request without an image.
 
-export const SAMPLERS = ['euler', 'heun'] as const;
+export const SAMPLERS = ['euler', 'heun', 'multistep'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
+
+/** How the T steps divide [t0, 1]: evenly, or with steps that shrink towards t = 1 (quadratic). */
+export const GRIDS = ['uniform', 'quadratic'] as const;
+export type GridName = (typeof GRIDS)[number];
 
 /** Softmax temperature: constant, or varying linearly in t from `start` (t = 0) to `end` (t = 1). */
 export type TauSchedule = number | { start: number; end: number };
 
-/** Time of step s out of T over [start, 1]: t = start + (1 - start) s / T; exactly 1 at s = T. */
-export function timeAt(step: number, steps: number, start = 0): number {
-  return step === steps ? 1 : start + (1 - start) * (step / steps);
+/** Time of step s out of T over [start, 1]: t = start + (1 - start) g(s / T); exactly 1 at s = T. */
+export function timeAt(step: number, steps: number, start = 0, grid: GridName = 'uniform'): number {
+  if (step === steps) return 1;
+  const u = step / steps;
+  return start + (1 - start) * (grid === 'uniform' ? u : 1 - (1 - u) * (1 - u));
+}
+
+/** h = t_{s+1} - t_s; on the uniform grid (1 - start)/T, the same number at every step. */
+export function stepSize(step: number, steps: number, start = 0, grid: GridName = 'uniform'): number {
+  return grid === 'uniform' ? (1 - start) / steps : timeAt(step + 1, steps, start, grid) - timeAt(step, steps, start, grid);
 }
 
 /** z_t = t z_1 + (1 - t) z_0 on every cell the mask keeps (mask[p] = 0; every cell without a mask), into `z`. */
@@ -29,12 +43,27 @@ export function pathPoint(z: Float32Array, z1: Float32Array, z0: Float32Array, t
   }
 }
 
+/** Where in t a request is guided: [from, to] (default the whole interval). */
+export interface GuidanceInterval {
+  from: number;
+  to: number;
+}
+
+/**
+ * Whether a row needs the unconditional pass at time t: cfg 0 is the unconditional pass alone and cfg 1
+ * the conditional one, so only other weights are guided, and only inside the interval.
+ */
+export function guidedAt(cfg: number, interval: GuidanceInterval | undefined, t: number): boolean {
+  if (cfg === 0 || cfg === 1) return false;
+  return interval === undefined || (t >= interval.from && t <= interval.to);
+}
+
 /** tau(t) = start + (end - start) t; a number is constant in t. */
 export function tauAt(tau: TauSchedule, t: number): number {
   return typeof tau === 'number' ? tau : tau.start + (tau.end - tau.start) * t;
 }
 
-/** Model evaluations a sample needs: Euler T, Heun 2T - 1 (its last step is an Euler step). */
+/** Model evaluations a sample needs: Euler and multistep T, Heun 2T - 1 (its last step is an Euler step). */
 export function evaluationsFor(sampler: SamplerName, steps: number): number {
   return sampler === 'heun' ? 2 * steps - 1 : steps;
 }
@@ -47,17 +76,16 @@ export function velocity(out: Float32Array, z: Float32Array, mu: Float32Array, t
 }
 
 /**
- * One Euler step in place:  v = (mu - z) / (1 - t),  z <- z + h v,  h = (1 - start)/T.
+ * One Euler step of size h in place:  v = (mu - z) / (1 - t),  z <- z + h v.
  * At the last step (1 - t = h) the update lands on mu.
  */
-export function eulerUpdate(z: Float32Array, mu: Float32Array, t: number, steps: number, start = 0): void {
-  const scale = (1 - start) / steps / (1 - t);
+export function eulerUpdate(z: Float32Array, mu: Float32Array, t: number, h: number): void {
+  const scale = h / (1 - t);
   for (let i = 0; i < z.length; i++) z[i] = z[i]! + scale * (mu[i]! - z[i]!);
 }
 
 /** Heun's predictor: z' = z + h v1, into `out` (z itself is kept for the corrector). */
-export function heunPredict(out: Float32Array, z: Float32Array, v1: Float32Array, steps: number, start = 0): Float32Array {
-  const h = (1 - start) / steps;
+export function heunPredict(out: Float32Array, z: Float32Array, v1: Float32Array, h: number): Float32Array {
   for (let i = 0; i < z.length; i++) out[i] = z[i]! + h * v1[i]!;
   return out;
 }
@@ -66,13 +94,38 @@ export function heunPredict(out: Float32Array, z: Float32Array, v1: Float32Array
  * Heun's corrector in place: v2 = (mu2 - z') / (1 - (t + h)),  z <- z + (h/2) (v1 + v2), where mu2 is
  * the posterior mean at the predicted point z' and time t + h (< 1: never called at the last step).
  */
-export function heunCorrect(z: Float32Array, v1: Float32Array, zPredicted: Float32Array, mu2: Float32Array, t: number, steps: number, start = 0): void {
-  const h = (1 - start) / steps;
+export function heunCorrect(z: Float32Array, v1: Float32Array, zPredicted: Float32Array, mu2: Float32Array, t: number, h: number): void {
   const inverse = 1 / (1 - (t + h));
   for (let i = 0; i < z.length; i++) {
     const v2 = (mu2[i]! - zPredicted[i]!) * inverse;
     z[i] = z[i]! + (h / 2) * (v1[i]! + v2);
   }
+}
+
+/** The previous evaluation of a multistep sample: its posterior mean and its time. */
+export interface MuHistory {
+  mu: Float32Array;
+  t: number;
+}
+
+/**
+ * One multistep step from t to t + h in place: the exact solution of dz/dt = (mu(t) - z)/(1 - t) for mu
+ * linear in t through this evaluation and the previous one. With r = (1 - t - h)/(1 - t):
+ *   mu constant:             z <- r z + (1 - r) mu                                    (= the Euler step)
+ *   mu = mu_t + D (s - t):   z <- r z + (1 - r) mu + D (1 - t) (1 - r + r log r),   D = (mu - mu_prev)/(t - t_prev)
+ * At the last step (r = 0) this lands on mu + D (1 - t): mu extrapolated to t = 1, where Euler lands on
+ * mu itself, a first-order error that no step count below it can remove. Without a previous evaluation
+ * (the first step) this is the Euler step.
+ */
+export function multistepUpdate(z: Float32Array, mu: Float32Array, t: number, h: number, previous?: MuHistory): void {
+  if (previous === undefined) {
+    eulerUpdate(z, mu, t, h);
+    return;
+  }
+  const r = Math.max(0, (1 - (t + h)) / (1 - t));
+  const slope = ((1 - t) * (1 - r + (r > 0 ? r * Math.log(r) : 0))) / (t - previous.t); // per unit of mu - mu_prev
+  const prev = previous.mu;
+  for (let i = 0; i < z.length; i++) z[i] = r * z[i]! + (1 - r) * mu[i]! + slope * (mu[i]! - prev[i]!);
 }
 
 /** Mean of a slice, for the per-position entropy of pi. */

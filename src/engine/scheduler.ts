@@ -1,16 +1,35 @@
 // Continuous (iteration-level) batching: encode -> admit -> step -> retire.
 // One iteration runs the step graph once over up to maxBatch live samples, each at its own t, class,
-// cfg, tau(t) and sampler phase (and, when it started from an image, its own start time and mask);
+// cfg, tau(t) and sampler phase (and, when it started from an image, its own start time and mask); only
+// the rows that need guidance at their t run the unconditional pass (the step graph's `guide` input);
 // samples join and leave at iteration boundaries; finished samples, due previews and reconstructions
 // decode together in one decode run, and the images submitted for encoding share one encode run. A
 // row's inputs depend on its own sample only, so a sample's bytes do not depend on its batch-mates.
 import { GaussianRng } from './rng.js';
-import { eulerUpdate, heunCorrect, heunPredict, mean, pathPoint, tauAt, timeAt, toRgbBytes, velocity, type SamplerName } from './sampler.js';
+import {
+  eulerUpdate,
+  guidedAt,
+  heunCorrect,
+  heunPredict,
+  mean,
+  multistepUpdate,
+  pathPoint,
+  stepSize,
+  tauAt,
+  timeAt,
+  toRgbBytes,
+  velocity,
+  type GridName,
+  type MuHistory,
+  type SamplerName,
+} from './sampler.js';
 import type { EncodeRequest, EncodeResult, EntropyMaps, ProgressEvent, SampleRequest, SampleResult } from './protocol.js';
 
 export interface Shape {
   latent: { channels: number; height: number; width: number };
   image: { height: number; width: number };
+  /** The class id of the unconditional pass (a cfg-0 row runs with it). */
+  null_class: number;
 }
 
 /** A batch for the step graph; typed arrays hold exactly `size` rows. */
@@ -21,6 +40,16 @@ export interface StepBatch {
   y: BigInt64Array;
   cfg: Float32Array;
   tau: Float32Array;
+  /**
+   * The rows to guide, increasing: they run a second, unconditional pass and get h_u + cfg (h_c - h_u).
+   * Every other row is its conditional pass alone (its cfg is 1 here; a cfg-0 row comes with y = null).
+   */
+  guide: BigInt64Array;
+}
+
+/** Every row of a batch of `size` guided: a StepBatch's `guide` for the full cost of guidance. */
+export function guideAll(size: number): BigInt64Array {
+  return BigInt64Array.from({ length: size }, (_, row) => BigInt(row));
 }
 
 /** The model work the scheduler drives (ONNX Runtime sessions in production, fakes in tests). */
@@ -30,10 +59,13 @@ export interface ModelRunner {
   decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }>;
   /** image [B,3,H,W] in [-1, 1] -> quantized z [B,C,h,w] and codes [B,h,w]; only models with an encoder. */
   encode?(image: Float32Array, size: number): Promise<{ z: Float32Array; codes: BigInt64Array }>;
+  /** False for step graphs without the `guide` input, which run the unconditional pass on every row. */
+  readonly guidesRows?: boolean;
 }
 
 export interface SchedulerEvents {
-  iteration(batchSize: number, seconds: number, live: number, waiting: number): void;
+  /** unconditionalRows: the rows that also ran the unconditional pass (the step graph ran batchSize + that many). */
+  iteration(batchSize: number, seconds: number, live: number, waiting: number, unconditionalRows: number): void;
   decoded(batchSize: number, seconds: number): void;
   encodeRun(batchSize: number, seconds: number): void;
   /** Only for samples that asked for progress or previews. */
@@ -60,6 +92,7 @@ interface Sample {
   id: number;
   request: SampleRequest;
   sampler: SamplerName;
+  grid: GridName;
   z: Float32Array;
   /** Sampling runs over [t0, 1]: 0 from noise, 1 - strength from an image. */
   t0: number;
@@ -69,6 +102,10 @@ interface Sample {
   step: number;
   /** Set between Heun's predictor and corrector evaluations. */
   heun: HeunPending | undefined;
+  /** Whether the row is guided in the step run being applied (set when the batch is filled). */
+  guided: boolean;
+  /** Multistep: the previous evaluation, and whether it was guided (mu jumps where guidance switches). */
+  history: (MuHistory & { guided: boolean }) | undefined;
   entropySum: number;
   /** Per-position entropy summed over the grid times (only when uncertainty was asked for). */
   entropyMapSum: Float64Array | undefined;
@@ -144,6 +181,7 @@ export class Scheduler {
       y: new BigInt64Array(maxBatch),
       cfg: new Float32Array(maxBatch),
       tau: new Float32Array(maxBatch),
+      guide: new BigInt64Array(maxBatch),
     };
   }
 
@@ -174,11 +212,14 @@ export class Scheduler {
       id,
       request,
       sampler: request.sampler ?? 'euler',
+      grid: request.grid ?? 'uniform',
       z,
       t0,
       kept: start?.mask ? { z0, z1: start.z1, mask: start.mask } : undefined,
       step: 0,
       heun: undefined,
+      guided: false,
+      history: undefined,
       entropySum: 0,
       entropyMapSum: request.uncertainty ? new Float64Array(this.positions) : undefined,
       entropyAtStep: undefined,
@@ -231,6 +272,7 @@ export class Scheduler {
     const output = await this.runStep(batch);
     this.iterations += 1;
     if (!output) return;
+    const unconditionalRows = this.runner.guidesRows === false ? batch.length : batch.filter((sample) => sample.guided).length;
     const finished: Sample[] = [];
     const previews: Preview[] = [];
     batch.forEach((sample, row) => {
@@ -243,7 +285,7 @@ export class Scheduler {
       else if (previewEvery && sample.step % previewEvery === 0) previews.push({ sample, step: sample.step, mu: mu.slice() });
     });
     this.retire(finished);
-    this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length);
+    this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length, unconditionalRows);
     if (this.undecodedCount === 0) this.undecoded.since = this.iterations;
     this.undecoded.finished.push(...finished);
     this.undecoded.previews.push(...previews);
@@ -303,18 +345,21 @@ export class Scheduler {
    *  Euler, and Heun's last step:  z <- z + h v(z, t)
    *  Heun's predictor:             keep v1 = v(z, t) and z' = z + h v1; the corrector runs next iteration
    *  Heun's corrector:             z <- z + (h/2) (v1 + v(z', t + h))
+   *  multistep:                    the exact step for mu linear in t through the previous evaluation
+   *                                (Euler at the first step, and where guidance switched)
    * After each, the cells a mask keeps are put back on their path at the new time (z' at t + h too,
    * since the corrector's evaluation sees it), so at t = 1 they are exactly z_1.
    */
   private advance(sample: Sample, mu: Float32Array, entropy: Float32Array): boolean {
     const { steps } = sample.request;
-    const { t0, kept } = sample;
-    const t = timeAt(sample.step, steps, t0);
+    const { t0, kept, grid } = sample;
+    const t = timeAt(sample.step, steps, t0, grid);
+    const h = stepSize(sample.step, steps, t0, grid);
     const hold = (z: Float32Array, step: number): void => {
-      if (kept) pathPoint(z, kept.z1, kept.z0, timeAt(step, steps, t0), kept.mask);
+      if (kept) pathPoint(z, kept.z1, kept.z0, timeAt(step, steps, t0, grid), kept.mask);
     };
     if (sample.heun) {
-      heunCorrect(sample.z, sample.heun.v1, sample.heun.zPredicted, mu, t, steps, t0);
+      heunCorrect(sample.z, sample.heun.v1, sample.heun.zPredicted, mu, t, h);
       sample.heun = undefined;
       sample.step += 1;
       hold(sample.z, sample.step);
@@ -323,15 +368,27 @@ export class Scheduler {
     this.recordEntropy(sample, entropy); // at the grid times, the same points for both samplers
     if (sample.sampler === 'heun' && sample.step < steps - 1) {
       const v1 = velocity(new Float32Array(this.latentSize), sample.z, mu, t);
-      const zPredicted = heunPredict(new Float32Array(this.latentSize), sample.z, v1, steps, t0);
+      const zPredicted = heunPredict(new Float32Array(this.latentSize), sample.z, v1, h);
       hold(zPredicted, sample.step + 1);
       sample.heun = { v1, zPredicted };
       return false;
     }
-    eulerUpdate(sample.z, mu, t, steps, t0);
+    if (sample.sampler === 'multistep') this.multistep(sample, mu, t, h);
+    else eulerUpdate(sample.z, mu, t, h);
     sample.step += 1;
     hold(sample.z, sample.step);
     return true;
+  }
+
+  private multistep(sample: Sample, mu: Float32Array, t: number, h: number): void {
+    const { history, guided } = sample;
+    multistepUpdate(sample.z, mu, t, h, history?.guided === guided ? history : undefined);
+    if (sample.step === sample.request.steps - 1) sample.history = undefined;
+    else if (history) {
+      history.mu.set(mu);
+      history.t = t;
+      history.guided = guided;
+    } else sample.history = { mu: mu.slice(), t, guided };
   }
 
   private recordEntropy(sample: Sample, entropy: Float32Array): void {
@@ -350,19 +407,25 @@ export class Scheduler {
     }
   }
 
-  /** Each row's inputs: its own z (or Heun's z'), its own t and tau(t), class and cfg. */
+  /**
+   * Each row's inputs: its own z (or Heun's z'), its own t and tau(t), class and cfg, and whether it
+   * is guided at t. An unguided row runs once: conditionally (cfg 1), or with the null class (cfg 0).
+   */
   private fill(batch: Sample[]): StepBatch {
     const n = batch.length;
-    const { z, t, y, cfg, tau } = this.buffers;
+    const { z, t, y, cfg, tau, guide } = this.buffers;
+    let guided = 0;
     batch.forEach((sample, row) => {
       const { request } = sample;
       const correcting = sample.heun !== undefined;
-      const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps, sample.t0);
+      const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps, sample.t0, sample.grid);
+      sample.guided = guidedAt(request.cfg, request.guidance, time);
       z.set(sample.heun?.zPredicted ?? sample.z, row * this.latentSize);
       t[row] = time;
-      y[row] = BigInt(request.classId);
-      cfg[row] = request.cfg;
+      y[row] = BigInt(request.cfg === 0 ? this.shape.null_class : request.classId);
+      cfg[row] = sample.guided ? request.cfg : 1;
       tau[row] = tauAt(request.tau, time);
+      if (sample.guided) guide[guided++] = BigInt(row);
     });
     return {
       size: n,
@@ -371,6 +434,7 @@ export class Scheduler {
       y: y.subarray(0, n),
       cfg: cfg.subarray(0, n),
       tau: tau.subarray(0, n),
+      guide: guide.subarray(0, guided),
     };
   }
 

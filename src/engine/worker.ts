@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   });
   let warming = true;
   const scheduler = new Scheduler(model, spec.manifest, options.maxBatch, {
-    iteration: (batchSize, seconds, live, waiting) => {
-      if (!warming) send({ type: 'iteration', batchSize, seconds, live, waiting });
+    iteration: (batchSize, seconds, live, waiting, unconditionalRows) => {
+      if (!warming) send({ type: 'iteration', batchSize, seconds, live, waiting, unconditionalRows });
     },
     decoded: (batchSize, seconds) => {
       if (!warming) send({ type: 'decode', batchSize, seconds });

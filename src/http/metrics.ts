@@ -24,6 +24,12 @@ export class ServiceMetrics implements EngineObserver {
     help: 'Runs of the step graph (one per batching iteration)',
     registers: [this.registry],
   });
+  readonly stepRows = new Counter({
+    name: 'purrception_step_rows_total',
+    help: 'Rows the DiT ran in step-graph runs: pass="conditional" one per sample, pass="unconditional" one per guided sample',
+    labelNames: ['pass'] as const,
+    registers: [this.registry],
+  });
   readonly batchSize = new Histogram({
     name: 'purrception_batch_size',
     help: 'Samples per step-graph run',
@@ -81,8 +87,10 @@ export class ServiceMetrics implements EngineObserver {
     });
   }
 
-  iteration(batchSize: number, seconds: number): void {
+  iteration(batchSize: number, seconds: number, _live: number, _waiting: number, unconditionalRows: number): void {
     this.stepRuns.inc();
+    this.stepRows.inc({ pass: 'conditional' }, batchSize);
+    this.stepRows.inc({ pass: 'unconditional' }, unconditionalRows);
     this.batchSize.observe(batchSize);
     this.iterationSeconds.observe(seconds);
   }

@@ -27,13 +27,19 @@ export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamB
   if (body.uncertaintyStep !== undefined && body.uncertaintyStep >= steps) {
     throw new InvalidOptionError(`body/uncertaintyStep must be < steps (${steps}), got ${body.uncertaintyStep}`);
   }
+  if (body.guidance && body.guidance.from > body.guidance.to) {
+    throw new InvalidOptionError(`body/guidance must have from <= to, got from ${body.guidance.from} and to ${body.guidance.to}`);
+  }
+  const guidance = body.guidance ?? defaults.guidance;
   return {
     classId: resolveClass(manifest, body.class),
     tau: typeof body.tau === 'object' ? { start: body.tau.start, end: body.tau.end } : (body.tau ?? defaults.tau),
     cfg: body.cfg ?? defaults.cfg,
     steps,
     seed: body.seed ?? randomInt(0, 2 ** 32),
-    sampler: body.sampler ?? 'euler',
+    sampler: body.sampler ?? defaults.sampler ?? 'euler',
+    grid: body.grid ?? defaults.grid ?? 'uniform',
+    ...(guidance ? { guidance: { from: guidance.from, to: guidance.to } } : {}),
     ...(uncertainty ? { uncertainty } : {}),
     ...(body.uncertaintyStep !== undefined ? { uncertaintyStep: body.uncertaintyStep } : {}),
   };

@@ -1,7 +1,7 @@
 // Request and response schemas of every route: the single source of validation and of openapi.json.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LIMITS } from '../limits.js';
-import { SAMPLERS } from '../engine/sampler.js';
+import { GRIDS, SAMPLERS } from '../engine/sampler.js';
 
 export const ErrorResponse = Type.Object(
   {
@@ -57,7 +57,7 @@ const samplingFields = {
     Type.Integer({
       minimum: LIMITS.steps.min,
       maximum: LIMITS.steps.max,
-      description: 'Time steps T (default: the model\'s). Euler evaluates the model T times, Heun 2T - 1 times',
+      description: 'Time steps T (default: the model\'s). Euler and multistep evaluate the model T times, Heun 2T - 1 times',
     }),
   ),
   seed: Type.Optional(
@@ -69,9 +69,31 @@ const samplingFields = {
   ),
   sampler: Type.Optional(
     StringEnum(SAMPLERS, {
-      description: 'ODE solver on v = (mu - z) / (1 - t): euler (1st order), or heun (2nd order; its last step is an Euler step)',
-      default: 'euler',
+      description:
+        'ODE solver on v = (mu - z) / (1 - t) (default: the model\'s, else euler): euler (1st order), heun (2nd order, two evaluations per step), ' +
+        'or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)',
     }),
+  ),
+  grid: Type.Optional(
+    StringEnum(GRIDS, {
+      description:
+        'How the steps divide [t0, 1] (default: the model\'s, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, ' +
+        'whose steps shrink towards t = 1 where the posterior sharpens',
+    }),
+  ),
+  guidance: Type.Optional(
+    Type.Object(
+      {
+        from: Type.Number({ minimum: LIMITS.guidance.min, maximum: LIMITS.guidance.max, description: 'First t guided' }),
+        to: Type.Number({ minimum: LIMITS.guidance.min, maximum: LIMITS.guidance.max, description: 'Last t guided (>= from)' }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'Where in t the guidance weight cfg applies (default: the model\'s, else the whole path). Elsewhere each model evaluation ' +
+          'runs the conditional pass alone, half the cost of a guided one',
+      },
+    ),
   ),
   uncertainty: Type.Optional(
     Type.Boolean({
@@ -291,7 +313,14 @@ export const ModelInfo = Type.Object({
   codebook_size: Type.Integer(),
   num_classes: Type.Integer(),
   labels: Type.Array(Type.String()),
-  defaults: Type.Object({ steps: Type.Integer(), tau: Type.Number(), cfg: Type.Number() }),
+  defaults: Type.Object({
+    steps: Type.Integer(),
+    tau: Type.Number(),
+    cfg: Type.Number(),
+    sampler: Type.Optional(Type.String()),
+    grid: Type.Optional(Type.String()),
+    guidance: Type.Optional(Type.Object({ from: Type.Number(), to: Type.Number() })),
+  }),
   imageInput: Type.Boolean({ description: 'Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works' }),
   providers: Type.Object(
     { step: Type.String(), decode: Type.String(), encode: Type.Optional(Type.String()) },

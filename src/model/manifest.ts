@@ -7,10 +7,12 @@ import { Value } from '@sinclair/typebox/value';
 import { PROVIDERS, type Provider } from '../config.js';
 import { ModelError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { GRIDS, SAMPLERS } from '../engine/sampler.js';
 
 export const MODEL_FORMAT = 'purrception.onnx.v1';
 
 const PositiveInt = Type.Integer({ minimum: 1 });
+const InUnit = Type.Number({ minimum: LIMITS.guidance.min, maximum: LIMITS.guidance.max });
 const ManifestSchema = Type.Object({
   format: Type.Literal(MODEL_FORMAT),
   name: Type.String({ minLength: 1 }),
@@ -25,6 +27,10 @@ const ManifestSchema = Type.Object({
     steps: Type.Integer({ minimum: LIMITS.steps.min, maximum: LIMITS.steps.max }),
     tau: Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max }),
     cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
+    /** Optional, measured per model (docs/samplers.md); absent: euler, uniform, guidance everywhere. */
+    sampler: Type.Optional(Type.Union(SAMPLERS.map((name) => Type.Literal(name)))),
+    grid: Type.Optional(Type.Union(GRIDS.map((name) => Type.Literal(name)))),
+    guidance: Type.Optional(Type.Object({ from: InUnit, to: InUnit }, { additionalProperties: false })),
   }),
   graphs: Type.Object({
     step: Type.String({ minLength: 1 }),
@@ -94,6 +100,10 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (new Set(labels).size !== labels.length) throw new ModelError(`${file}: field "labels" has duplicate names`);
   if (nullClass !== numClasses) {
     throw new ModelError(`${file}: field "null_class" must equal num_classes (${numClasses}), got ${nullClass}`);
+  }
+  const guidance = manifest.defaults.guidance;
+  if (guidance && guidance.from > guidance.to) {
+    throw new ModelError(`${file}: field "defaults.guidance" must have from <= to, got from ${guidance.from} and to ${guidance.to}`);
   }
   if (manifest.variants?.encode !== undefined && manifest.graphs.encode === undefined) {
     throw new ModelError(`${file}: field "variants.encode" names files of an encode graph, but "graphs.encode" is absent`);

@@ -131,6 +131,12 @@ export class OrtModel implements ModelRunner {
     private readonly spec: ModelSpec,
     /** The files that run: the manifest's graphs, or the variants of the providers that loaded. */
     readonly files: GraphFiles,
+    /**
+     * Whether the step graph takes `guide` (the rows to guide). Graphs exported before it guide every
+     * row: the scheduler's unguided rows come with cfg 1 (or y = null for cfg 0), which they run as
+     * h_u + 1 (h_c - h_u), the same values at twice the cost.
+     */
+    readonly guidesRows: boolean,
   ) {}
 
   static async load(spec: ModelSpec, options: SessionOptions): Promise<OrtModel> {
@@ -151,6 +157,7 @@ export class OrtModel implements ModelRunner {
     const step = await load('step');
     const decode = await load('decode');
     const encode = spec.encodePath === undefined ? undefined : await load('encode');
+    const guidesRows = step.session.inputNames.includes('guide');
     try {
       checkPorts(step.path, 'input', step.session.inputMetadata, [
         { name: 'z', type: 'float32', dims: zDims },
@@ -158,6 +165,7 @@ export class OrtModel implements ModelRunner {
         { name: 'y', type: 'int64', dims: [undefined] },
         { name: 'cfg', type: 'float32', dims: [undefined] },
         { name: 'tau', type: 'float32', dims: [undefined] },
+        ...(guidesRows ? [{ name: 'guide', type: 'int64' as const, dims: [undefined] }] : []),
       ]);
       checkPorts(step.path, 'output', step.session.outputMetadata, [
         { name: 'mu', type: 'float32', dims: zDims },
@@ -185,7 +193,7 @@ export class OrtModel implements ModelRunner {
       providers.encode = encode.provider;
       files.encode = encode.path;
     }
-    return new OrtModel(step.session, decode.session, encode?.session, providers, spec, files);
+    return new OrtModel(step.session, decode.session, encode?.session, providers, spec, files, guidesRows);
   }
 
   async step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }> {
@@ -197,6 +205,7 @@ export class OrtModel implements ModelRunner {
       y: new ort.Tensor('int64', batch.y, [n]),
       cfg: new ort.Tensor('float32', batch.cfg, [n]),
       tau: new ort.Tensor('float32', batch.tau, [n]),
+      ...(this.guidesRows ? { guide: new ort.Tensor('int64', batch.guide, [batch.guide.length]) } : {}),
     };
     const out = await this.run(this.stepSession, 'step', feeds);
     return { mu: out.mu!.data as Float32Array, entropy: out.entropy!.data as Float32Array };

@@ -8,7 +8,7 @@ import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../s
 import type { EncodeResult, SampleRequest, SampleResult } from '../../src/engine/protocol.js';
 
 const CELLS = 4; // latent 1 x 2 x 2, image 2 x 2
-const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 } };
+const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 }, null_class: 9 };
 
 /** mu depends on z and t, so a wrong start or a wrong kept cell changes what the model sees. */
 class ImageModel implements ModelRunner {

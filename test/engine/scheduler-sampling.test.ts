@@ -7,7 +7,7 @@ import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../s
 import type { ProgressEvent, SampleRequest, SampleResult } from '../../src/engine/protocol.js';
 
 const LATENT = 4; // 1 x 2 x 2
-const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 } };
+const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 }, null_class: 9 };
 
 interface Row {
   y: number;

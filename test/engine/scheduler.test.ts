@@ -2,7 +2,7 @@ import t from 'tap';
 import { Scheduler, type ModelRunner, type StepBatch, type Shape } from '../../src/engine/scheduler.js';
 import type { SampleResult } from '../../src/engine/protocol.js';
 
-const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 } };
+const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 }, null_class: 9 };
 
 /** A model whose mu depends on each row's own inputs only, recording every batch it sees. */
 class FakeModel implements ModelRunner {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { gridLayout, tile } from '../../src/image/grid.js';
 import { heatmapRgb, summarize, viridis } from '../../src/image/heatmap.js';
-import { TINY_DIR, decodePng, generate, metricValue, readyApp } from '../helpers.js';
+import { TINY_DIR, copyModel, decodePng, generate, metricValue, readyApp } from '../helpers.js';
 
 t.test('heun: 2T - 1 step runs, deterministic, different from euler, independent of batch-mates', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0, maxBatch: 8 });
@@ -24,6 +24,77 @@ t.test('heun: 2T - 1 step runs, deterministic, different from euler, independent
   const crowded = generate(app, target);
   await Promise.all(crowd);
   t.same((await crowded).rawPayload, alone.rawPayload, 'identical among Euler and Heun batch-mates');
+});
+
+t.test('guidance per row: cfg 0 and 1 run one pass, guided samples keep their bytes among them, the interval is honoured', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0, maxBatch: 8 });
+  t.teardown(() => app.close());
+  const rows = async () => ({
+    conditional: await metricValue(app, 'purrception_step_rows_total', { pass: 'conditional' }),
+    unconditional: await metricValue(app, 'purrception_step_rows_total', { pass: 'unconditional' }),
+  });
+  const counted = async (payload: Record<string, unknown>) => {
+    const before = await rows();
+    const res = await generate(app, payload);
+    t.equal(res.statusCode, 200, JSON.stringify(payload));
+    const after = await rows();
+    return { res, conditional: after.conditional - before.conditional, unconditional: after.unconditional - before.unconditional };
+  };
+  const guided = { class: 'fox', steps: 6, seed: 12, cfg: 3 };
+  t.match(await counted(guided), { conditional: 6, unconditional: 6 }, 'cfg 3: both passes at every step');
+  t.match(await counted({ ...guided, cfg: 1 }), { conditional: 6, unconditional: 0 }, 'cfg 1: the conditional pass alone');
+  t.match(await counted({ ...guided, cfg: 0 }), { conditional: 6, unconditional: 0 }, 'cfg 0: the unconditional pass alone');
+  const interval = await counted({ ...guided, guidance: { from: 0.3, to: 0.7 } });
+  t.match(interval, { conditional: 6, unconditional: 3 }, 'guided at t = 1/3, 1/2, 2/3 of 0, 1/6, ..., 5/6');
+  const alone = (await counted(guided)).res;
+  t.not(interval.res.rawPayload.toString('base64'), alone.rawPayload.toString('base64'), 'the interval changes the image');
+  // Among unguided batch-mates (cfg 0 and 1) a guided sample gets the bytes it gets alone.
+  const mates = [0, 1, 0, 1].map((cfg, i) => generate(app, { class: i, steps: 6, seed: 100 + i, cfg }));
+  await sleep(5);
+  const crowded = generate(app, guided);
+  await Promise.all(mates);
+  t.same((await crowded).rawPayload, alone.rawPayload, 'identical among unguided batch-mates');
+  // cfg 0 ignores the class: it runs the null class only.
+  const [cat, dog] = await Promise.all(['cat', 'dog'].map((label) => generate(app, { ...guided, class: label, cfg: 0 })));
+  t.same(cat!.rawPayload, dog!.rawPayload);
+  const bad = await generate(app, { ...guided, guidance: { from: 0.8, to: 0.2 } });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().message, /body\/guidance must have from <= to/);
+});
+
+t.test('multistep and the quadratic grid through the API: T evaluations, deterministic, different images', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0, maxBatch: 8 });
+  t.teardown(() => app.close());
+  const target = { class: 'owl', steps: 5, seed: 8, sampler: 'multistep', grid: 'quadratic' };
+  const before = await metricValue(app, 'purrception_step_runs_total');
+  const first = await generate(app, target);
+  t.equal(first.statusCode, 200);
+  t.equal(await metricValue(app, 'purrception_step_runs_total') - before, 5, 'one evaluation per step');
+  t.same((await generate(app, target)).rawPayload, first.rawPayload);
+  for (const other of [{ sampler: 'euler' }, { grid: 'uniform' }]) {
+    const res = await generate(app, { ...target, ...other });
+    t.not(res.rawPayload.toString('base64'), first.rawPayload.toString('base64'), JSON.stringify(other));
+  }
+  const json = await app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload: target });
+  t.equal(json.json().sampler, 'multistep');
+  const bad = await generate(app, { ...target, grid: 'cubic' });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().message, /grid/);
+});
+
+t.test('a model\'s measured defaults: sampler, grid and guidance interval from its manifest', async (t) => {
+  const defaults = { sampler: 'multistep', grid: 'quadratic', guidance: { from: 0, to: 0.5 } };
+  const dir = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, defaults));
+  const app = await readyApp({ modelDir: dir, cacheBytes: 0 });
+  t.teardown(() => app.close());
+  t.match((await app.inject('/models')).json().defaults, defaults);
+  const request = { class: 'cat', steps: 5, seed: 3, cfg: 3 };
+  const implicit = await generate(app, request);
+  t.same((await generate(app, { ...request, ...defaults })).rawPayload, implicit.rawPayload, 'the same as asking for them');
+  const plain = await generate(app, { ...request, sampler: 'euler', grid: 'uniform', guidance: { from: 0, to: 1 } });
+  t.not(plain.rawPayload.toString('base64'), implicit.rawPayload.toString('base64'), 'a request overrides them');
+  const broken = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, { guidance: { from: 0.6, to: 0.2 } }));
+  await t.rejects(readyApp({ modelDir: broken }), { message: /field "defaults\.guidance" must have from <= to/ });
 });
 
 t.test('uncertainty: heatmaps of the image size, one uniform block per latent position, summary numbers', async (t) => {

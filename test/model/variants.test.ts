@@ -61,7 +61,7 @@ t.test('on CPU a manifest with GPU variants loads step.onnx, and says which file
   const { channels, height, width } = spec.manifest.latent;
   const out = await model.step({
     size: 1, z: new Float32Array(channels * height * width), t: new Float32Array(1), y: new BigInt64Array(1),
-    cfg: new Float32Array([1]), tau: new Float32Array([1]),
+    cfg: new Float32Array([1]), tau: new Float32Array([1]), guide: new BigInt64Array(0),
   });
   t.equal(out.mu.length, channels * height * width);
 });

@@ -3,12 +3,17 @@ manifest.json.
 
 step.onnx, one Euler step's model work with guidance, temperature and barycenter fused:
 
-    inputs : z [B,C,h,w] f32, t [B] f32, y [B] i64, cfg [B] f32, tau [B] f32
+    inputs : z [B,C,h,w] f32, t [B] f32, y [B] i64, cfg [B] f32, tau [B] f32,
+             guide [G] i64 (the rows to guide, increasing, 0 <= G <= B)
     outputs: mu [B,C,h,w] f32 = E_pi[e],  entropy [B,h,w] f32 (nats)
 
-Guidance is applied to the final modulated hidden states, before the K-way head:
+The DiT runs B + G rows: every row conditionally, and the G guided rows once more with the null
+class. A guided row gets h_u + cfg (h_c - h_u); any other row h_c, its conditional pass alone (a
+cfg-0 row is sent with y = null), so rows that need no guidance cost one pass, not two. Guidance is
+applied to the final modulated hidden states, before the K-way head:
     l_u + w (l_c - l_u) = W (h_u + w (h_c - h_u)) + b        (the head is affine)
 which is exactly guidance in logit space while computing the [B, T, K] logits once, not twice.
+Graphs exported before `guide` existed guide every row; the service runs both.
 
 decode.onnx: z [B,C,h,w] -> image [B,3,H,W] in [-1,1], codes [B,h,w] i64 (nearest codebook entry).
 """
@@ -37,7 +42,7 @@ from .config import DiTConfig, VQConfig, from_dict, to_dict
 from .models import DiT, Tokenizer, build_vq
 
 OPSET = 17
-STEP_INPUTS = ["z", "t", "y", "cfg", "tau"]
+STEP_INPUTS = ["z", "t", "y", "cfg", "tau", "guide"]
 STEP_OUTPUTS = ["mu", "entropy"]
 DECODE_INPUTS = ["z"]
 DECODE_OUTPUTS = ["image", "codes"]
@@ -124,15 +129,19 @@ class StepGraph(nn.Module):
         self.register_buffer("codebook", codebook.detach().clone().float())  # (K, C)
 
     def forward(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
-                tau: torch.Tensor):
+                tau: torch.Tensor, guide: torch.Tensor):
         dit = self.dit
-        null = y * 0 + dit.cfg.null_class  # (B,) null class ids
-        # conditional rows first, unconditional second: [z; z], [t; t], [y; null]
-        h = dit.final_hidden(torch.cat([z, z]), torch.cat([t, t]), torch.cat([y, null]))  # (2B,T,D)
-        h = h.reshape(2, -1, h.shape[1], h.shape[2])  # (2, B, T, D)
-        h_c, h_u = h[0], h[1]
-        # guidance on hidden states: h = h_u + w (h_c - h_u)
-        h = h_u + cfg.view(-1, 1, 1) * (h_c - h_u)  # (B, T, D)
+        n = z.shape[0]
+        null = y.index_select(0, guide) * 0 + dit.cfg.null_class  # (G,) null class ids
+        # every row conditionally, then the guided rows unconditionally: [z; z[g]], [y; null]
+        h = dit.final_hidden(torch.cat([z, z.index_select(0, guide)]),
+                             torch.cat([t, t.index_select(0, guide)]),
+                             torch.cat([y, null]))  # (B + G, T, D)
+        h_c, h_u = h[:n], h[n:]
+        # guidance on hidden states, guided rows only: h = h_u + w (h_c - h_u)
+        w = cfg.index_select(0, guide).view(-1, 1, 1)
+        h_g = h_u + w * (h_c.index_select(0, guide) - h_u)  # (G, T, D)
+        h = h_c.index_copy(0, guide, h_g)  # (B, T, D)
         if dit.cfg.objective == "cfm":
             return self._cfm_outputs(z, t, dit.head(h))
         tau = tau.view(-1, 1, 1, 1)
@@ -192,7 +201,7 @@ def _onnx_export(module: nn.Module, args: tuple, path: Path, inputs: List[str],
     kwargs: Dict[str, Any] = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False  # the TorchScript exporter: same graphs on torch 1.13 and 2.x
-    dynamic = {name: {0: "batch"} for name in inputs + outputs}
+    dynamic = {name: {0: "guided" if name == "guide" else "batch"} for name in inputs + outputs}
     torch.onnx.export(module, args, str(path), input_names=inputs, output_names=outputs,
                       dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True,
                       **kwargs)
@@ -337,7 +346,12 @@ def fp16_step_graph(src: Path, dst: Path) -> Dict[str, int]:
 def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> tuple:
     c, s = dit_cfg.latent_channels, dit_cfg.latent_size
     return (torch.randn(batch, c, s, s), torch.rand(batch), torch.zeros(batch, dtype=torch.long),
-            torch.ones(batch), torch.ones(batch))
+            torch.ones(batch), torch.ones(batch), torch.arange(batch))
+
+
+def has_guide_input(step_graph: Path) -> bool:
+    """Whether a step graph takes `guide` (exports before it existed guide every row)."""
+    return any(i.name == "guide" for i in onnx.load(str(step_graph)).graph.input)
 
 
 def validate_labels(labels: Sequence[str], num_classes: int) -> List[str]:

@@ -340,7 +340,8 @@ def test_llamagen_model_exports_and_matches(tmp_path):
     feeds = {"z": z, "t": np.array([0.0, 0.5, 0.9], dtype=np.float32),
              "y": np.array([0, 5, 9], dtype=np.int64),
              "cfg": np.array([0.0, 1.0, 4.0], dtype=np.float32),
-             "tau": np.array([1.0, 0.9, 0.6], dtype=np.float32)}
+             "tau": np.array([1.0, 0.9, 0.6], dtype=np.float32),
+             "guide": np.arange(3, dtype=np.int64)}
     res = run_onnx(out / "step.onnx", feeds)
     zt, t, y, cfg, tau = (torch.from_numpy(feeds[k]) for k in ["z", "t", "y", "cfg", "tau"])
     with torch.no_grad():

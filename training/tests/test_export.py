@@ -24,6 +24,7 @@ def _step_feeds(n=5, seed=0):
         "y": np.array([0, 1, 2, 3, 1][:n], dtype=np.int64),
         "cfg": np.array([0.0, 1.0, 1.3, 3.0, 0.5][:n], dtype=np.float32),
         "tau": np.array([0.9, 0.5, 1.0, 1.7, 0.25][:n], dtype=np.float32),
+        "guide": np.arange(n, dtype=np.int64),  # every row guided: the reference's semantics
     }
 
 
@@ -47,7 +48,8 @@ def _io(path):
 
 def test_graphs_follow_the_contract(exported):
     out, _, _ = exported
-    for name, inputs, outputs in [("step.onnx", ["z", "t", "y", "cfg", "tau"], ["mu", "entropy"]),
+    for name, inputs, outputs in [("step.onnx", ["z", "t", "y", "cfg", "tau", "guide"],
+                                   ["mu", "entropy"]),
                                   ("decode.onnx", ["z"], ["image", "codes"]),
                                   ("encode.onnx", ["image"], ["z", "codes"])]:
         model = onnx.load(str(out / name))
@@ -56,10 +58,12 @@ def test_graphs_follow_the_contract(exported):
         assert ins == inputs and outs == outputs
         for v in list(g.input) + list(g.output):
             assert v.type.tensor_type.shape.dim[0].dim_param, f"{name}:{v.name} batch not dynamic"
+            if v.name == "guide":
+                assert v.type.tensor_type.shape.dim[0].dim_param == "guided"
         assert model.opset_import[0].version == 17
     _, _, g = _io(out / "step.onnx")
     types = {v.name: v.type.tensor_type.elem_type for v in list(g.input) + list(g.output)}
-    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "mu": 1, "entropy": 1}
+    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "guide": 7, "mu": 1, "entropy": 1}
 
 
 def test_hidden_state_guidance_equals_logit_guidance(tiny_models):
@@ -68,7 +72,7 @@ def test_hidden_state_guidance_equals_logit_guidance(tiny_models):
     mu_ref, ent_ref = _torch_step(dit, vq.codebook, feeds)
     with torch.no_grad():
         mu, ent = StepGraph(dit, vq.codebook)(*(torch.from_numpy(feeds[k])
-                                               for k in ["z", "t", "y", "cfg", "tau"]))
+                                               for k in ["z", "t", "y", "cfg", "tau", "guide"]))
     assert np.abs(mu.numpy() - mu_ref).max() < 1e-5
     assert np.abs(ent.numpy() - ent_ref).max() < 1e-4
     with torch.no_grad():
@@ -96,8 +100,47 @@ def test_step_onnx_rows_are_independent_of_batch_mates(exported):
     out, _, _ = exported
     feeds = _step_feeds()
     full = run_onnx(out / "step.onnx", feeds)
-    one = run_onnx(out / "step.onnx", {k: v[2:3] for k, v in feeds.items()})
+    one = run_onnx(out / "step.onnx", {**{k: v[2:3] for k, v in feeds.items()},
+                                       "guide": np.zeros(1, dtype=np.int64)})
     np.testing.assert_allclose(one["mu"][0], full["mu"][2], atol=1e-6, rtol=0)
+
+
+def _with_dit_input_as_output(src, dst):
+    """A copy of step.onnx that also outputs the latent batch the DiT runs on (the Concat of z)."""
+    model = onnx.load(str(src))
+    concat = next(n for n in model.graph.node if n.op_type == "Concat" and "z" in n.input)
+    model.graph.output.append(onnx.helper.make_tensor_value_info(concat.output[0],
+                                                                 onnx.TensorProto.FLOAT, None))
+    onnx.save(model, str(dst))
+    return dst
+
+
+@requires_ort
+def test_only_guided_rows_run_twice_and_keep_their_bits(exported, tmp_path):
+    out, vq, dit = exported
+    graph = _with_dit_input_as_output(out / "step.onnx", tmp_path / "step.onnx")
+    feeds = _step_feeds()  # cfg 0, 1, 1.3, 3, 0.5
+    concat = next(n for n in onnx.load(str(graph)).graph.node
+                  if n.op_type == "Concat" and "z" in n.input).output[0]
+    full = run_onnx(graph, feeds)
+    assert full[concat].shape[0] == 10  # 5 rows, all guided: the DiT runs 10
+    part = run_onnx(graph, {**feeds, "guide": np.array([2, 3, 4], dtype=np.int64)})
+    assert part[concat].shape[0] == 8
+    for row in (2, 3, 4):  # guided rows: the same bytes whoever else is guided
+        np.testing.assert_array_equal(part["mu"][row], full["mu"][row])
+    none = run_onnx(graph, {**feeds, "guide": np.zeros(0, dtype=np.int64)})
+    assert none[concat].shape[0] == 5
+    # an unguided row is its conditional pass: what cfg 1 means, whatever cfg says
+    cond = {**feeds, "cfg": np.ones(5, dtype=np.float32)}
+    mu_c, _ = _torch_step(dit, vq.codebook, cond)
+    np.testing.assert_allclose(none["mu"], mu_c, atol=1e-4, rtol=0)
+    np.testing.assert_array_equal(none["mu"][:2], part["mu"][:2])
+    # a cfg-0 row sent with the null class is the unconditional pass, in one run
+    uncond = run_onnx(graph, {**feeds, "y": np.full(5, dit.cfg.null_class, dtype=np.int64),
+                              "guide": np.zeros(0, dtype=np.int64)})
+    zero = {**feeds, "cfg": np.zeros(5, dtype=np.float32)}
+    np.testing.assert_allclose(uncond["mu"], _torch_step(dit, vq.codebook, zero)[0], atol=1e-4,
+                               rtol=0)
 
 
 @requires_ort
@@ -161,7 +204,8 @@ def _check_manifest(out):
     assert manifest["defaults"] == {"steps": 8, "tau": 0.9, "cfg": 1.3}
     assert manifest["graphs"] == {"step": "step.onnx", "decode": "decode.onnx",
                                   "encode": "encode.onnx"}
-    assert _io(out / "step.onnx")[:2] == (["z", "t", "y", "cfg", "tau"], ["mu", "entropy"])
+    assert _io(out / "step.onnx")[:2] == (["z", "t", "y", "cfg", "tau", "guide"],
+                                          ["mu", "entropy"])
     assert _io(out / "decode.onnx")[:2] == (["z"], ["image", "codes"])
     total = sum(p.stat().st_size for p in out.iterdir())
     assert total < 1200 * 1024, total  # about 1 MiB with the encoder
@@ -246,7 +290,7 @@ def test_export_wrappers_keep_parameter_names_and_function(tiny_models):
     assert any(isinstance(m, GemmLinear) for m in wrapped.modules())
     assert any(isinstance(m, FastGelu) for m in wrapped.modules())
     assert all(isinstance(m, nn.Linear) for m in [dit.blocks[0].mlp.fc1])  # the original is untouched
-    z, t, y, _, _ = (torch.from_numpy(v) for v in _step_feeds().values())
+    z, t, y = (torch.from_numpy(_step_feeds()[k]) for k in ("z", "t", "y"))
     with torch.no_grad():
         np.testing.assert_allclose(wrapped(z, t, y).numpy(), dit(z, t, y).numpy(), atol=1e-5, rtol=0)
 
@@ -286,9 +330,9 @@ def test_fp16_step_variant(tmp_path, tiny_models):
     model = onnx.load(str(out / FP16_VARIANT))
     onnx.checker.check_model(model, full_check=True)
     ins, outs, g = _io(out / FP16_VARIANT)
-    assert (ins, outs) == (["z", "t", "y", "cfg", "tau"], ["mu", "entropy"])
+    assert (ins, outs) == (["z", "t", "y", "cfg", "tau", "guide"], ["mu", "entropy"])
     types = {v.name: v.type.tensor_type.elem_type for v in list(g.input) + list(g.output)}
-    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "mu": 1, "entropy": 1}
+    assert types == {"z": 1, "t": 1, "y": 7, "cfg": 1, "tau": 1, "guide": 7, "mu": 1, "entropy": 1}
     sizes = {dt: sum(int(np.prod(i.dims)) for i in g.initializer if i.data_type == dt)
              for dt in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)}
     assert sizes[onnx.TensorProto.FLOAT16] > 0.9 * sum(sizes.values())  # the weights are fp16

@@ -368,6 +368,12 @@ export type GetModelsResponses = {
             steps: number;
             tau: number;
             cfg: number;
+            sampler?: string;
+            grid?: string;
+            guidance?: {
+                from: number;
+                to: number;
+            };
         };
         /**
          * Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works
@@ -465,7 +471,7 @@ export type GenerateData = {
          */
         cfg?: number;
         /**
-         * Time steps T (default: the model's). Euler evaluates the model T times, Heun 2T - 1 times
+         * Time steps T (default: the model's). Euler and multistep evaluate the model T times, Heun 2T - 1 times
          */
         steps?: number;
         /**
@@ -473,9 +479,26 @@ export type GenerateData = {
          */
         seed?: number;
         /**
-         * ODE solver on v = (mu - z) / (1 - t): euler (1st order), or heun (2nd order; its last step is an Euler step)
+         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)
          */
-        sampler?: 'euler' | 'heun';
+        sampler?: 'euler' | 'heun' | 'multistep';
+        /**
+         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1 where the posterior sharpens
+         */
+        grid?: 'uniform' | 'quadratic';
+        /**
+         * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
+         */
+        guidance?: {
+            /**
+             * First t guided
+             */
+            from: number;
+            /**
+             * Last t guided (>= from)
+             */
+            to: number;
+        };
         /**
          * Return the per-position entropy of the posterior as heatmaps and summary numbers (JSON responses and the stream only)
          */
@@ -592,7 +615,7 @@ export type GenerateStreamData = {
          */
         cfg?: number;
         /**
-         * Time steps T (default: the model's). Euler evaluates the model T times, Heun 2T - 1 times
+         * Time steps T (default: the model's). Euler and multistep evaluate the model T times, Heun 2T - 1 times
          */
         steps?: number;
         /**
@@ -600,9 +623,26 @@ export type GenerateStreamData = {
          */
         seed?: number;
         /**
-         * ODE solver on v = (mu - z) / (1 - t): euler (1st order), or heun (2nd order; its last step is an Euler step)
+         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)
          */
-        sampler?: 'euler' | 'heun';
+        sampler?: 'euler' | 'heun' | 'multistep';
+        /**
+         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1 where the posterior sharpens
+         */
+        grid?: 'uniform' | 'quadratic';
+        /**
+         * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
+         */
+        guidance?: {
+            /**
+             * First t guided
+             */
+            from: number;
+            /**
+             * Last t guided (>= from)
+             */
+            to: number;
+        };
         /**
          * Return the per-position entropy of the posterior as heatmaps and summary numbers (JSON responses and the stream only)
          */

@@ -52,7 +52,7 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       schema: {
         summary: 'Generate images of a class, from noise or from an image',
         description:
-          'Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (Euler or Heun) with guidance `cfg` and temperature `tau` ' +
+          'Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (euler, heun or multistep, on a uniform or quadratic time grid) with guidance `cfg` (within the `guidance` interval) and temperature `tau` ' +
           '(constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. ' +
           'With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and ' +
           'with `mask` only the masked cells are regenerated (inpainting).',
@@ -85,9 +85,9 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       try {
         reply.header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
         // Seeded image answers are cached; the key holds everything that changes their bytes.
-        const { classId, tau, cfg, steps, seed, sampler } = first;
+        const { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance } = first;
         const image = input ? { image: input.digest, strength: input.strength } : {};
-        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, n, format, quality, ...image });
+        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance, n, format, quality, ...image });
         const cached = key === undefined ? undefined : cache.get(key);
         if (key !== undefined) metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
         if (cached) return reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);

@@ -1,0 +1,192 @@
+// Quality against cost per sampler, time grid and guidance interval, through the service (POST /generate,
+// JSON with codes, the same seeds for every point), side by side in one run:
+//
+//  1. Model-independent: for `--per-class` images per class, the distance of the final codes and pixels to
+//     a `--reference`-step Euler solution (uniform grid, guidance everywhere), per configuration and
+//     model-evaluation count, with the images/s of each point.
+//  2. Model-dependent (`--score`): `--score-per-class` images per class for each listed point, written as
+//     <out>/<point>/<label>/<seed>.png and scored by the training pipeline's classifier
+//     (`python3 -m purrception.evaluate --images`: class accuracy, FD-clf), with images/s, and the ratio
+//     of each point's images/s to the first one's (the default).
+//
+//   npm run bench:quality -- --configs euler,multistep/quadratic --evals 2,4,8,16,25 \
+//     --score "euler:25,multistep/quadratic@0-0.6:8" --classifier CLF --out runs/quality-cost
+//
+// A configuration is sampler[/grid][@from-to] (the guidance interval in t); a point adds :evaluations.
+// Heun spends 2T - 1 evaluations on T steps, so its points use T = (E + 1)/2 (odd E only).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import type { FastifyInstance } from 'fastify';
+import { GRIDS, SAMPLERS, evaluationsFor, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
+import type { GenerateJson } from '../src/http/schemas.js';
+import { ROOT, benchConfig, describe, flags, modelDir, num, readManifest, startService, table } from './common.js';
+
+const f = flags({
+  configs: 'euler,euler/quadratic,heun,multistep,multistep/quadratic',
+  evals: '2,4,8,16,25,50,100',
+  reference: '1000',
+  'per-class': '2',
+  score: '',
+  'score-per-class': '32',
+  seed: '5000',
+  threads: '',
+  out: `${ROOT}runs/quality-cost`,
+  data: `${ROOT}data/emoji-zoo`,
+  classifier: `${ROOT}runs/quality-cost/clf`,
+});
+
+interface Setting {
+  name: string;
+  sampler: SamplerName;
+  grid: GridName;
+  guidance?: GuidanceInterval;
+}
+
+function parseSetting(text: string): Setting {
+  const match = /^(\w+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?$/.exec(text);
+  const sampler = match?.[1] as SamplerName | undefined;
+  const grid = (match?.[2] ?? 'uniform') as GridName;
+  if (!match || !SAMPLERS.includes(sampler!) || !GRIDS.includes(grid)) {
+    throw new Error(`"${text}": a configuration is sampler[/grid][@from-to], samplers ${SAMPLERS.join('|')}, grids ${GRIDS.join('|')}`);
+  }
+  const guidance = match[3] === undefined ? undefined : { from: Number(match[3]), to: Number(match[4]) };
+  return { name: text, sampler: sampler!, grid, ...(guidance ? { guidance } : {}) };
+}
+
+/** Steps for an evaluation budget; undefined where the sampler cannot spend exactly that many. */
+function stepsFor(sampler: SamplerName, evaluations: number): number | undefined {
+  const steps = sampler === 'heun' ? (evaluations + 1) / 2 : evaluations;
+  return Number.isInteger(steps) && evaluationsFor(sampler, steps) === evaluations ? steps : undefined;
+}
+
+interface Image {
+  label: string;
+  seed: number;
+  codes: number[];
+  rgb: Buffer;
+  png: Buffer;
+}
+
+interface Run {
+  images: Image[];
+  seconds: number;
+}
+
+const manifestOf = readManifest(modelDir(f));
+const labels = manifestOf.labels;
+
+/** perClass images of every class, all submitted at once (the engine batches them), timed together. */
+async function generate(app: FastifyInstance, setting: Setting, steps: number, perClass: number): Promise<Run> {
+  const started = performance.now();
+  const perLabel = await Promise.all(
+    labels.map(async (label, classId) => {
+      const out: Image[] = [];
+      for (let done = 0; done < perClass; done += 16) {
+        const n = Math.min(16, perClass - done);
+        const seed = num(f, 'seed') + classId * 10_000 + done;
+        const payload = { class: label, steps, seed, n, codes: true, sampler: setting.sampler, grid: setting.grid, ...(setting.guidance ? { guidance: setting.guidance } : {}) };
+        const res = await app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload });
+        if (res.statusCode !== 200) throw new Error(`${setting.name} T=${steps} ${label}: ${res.statusCode} ${res.payload}`);
+        for (const image of res.json<GenerateJson>().images) {
+          const png = Buffer.from(image.data, 'base64');
+          out.push({ label, seed: image.seed, codes: image.codes!.flat(), png, rgb: await sharp(png).removeAlpha().raw().toBuffer() });
+        }
+      }
+      return out;
+    }),
+  );
+  return { images: perLabel.flat(), seconds: (performance.now() - started) / 1000 };
+}
+
+/** Fraction of latent cells whose code differs, and the pixel RMSE (0..255), against the reference. */
+function distance(run: Run, reference: Run): { codes: number; rmse: number } {
+  let differ = 0;
+  let cells = 0;
+  let squared = 0;
+  let pixels = 0;
+  run.images.forEach((image, i) => {
+    const ref = reference.images[i]!;
+    image.codes.forEach((code, c) => (differ += code === ref.codes[c] ? 0 : 1));
+    cells += image.codes.length;
+    for (let p = 0; p < image.rgb.length; p++) squared += (image.rgb[p]! - ref.rgb[p]!) ** 2;
+    pixels += image.rgb.length;
+  });
+  return { codes: differ / cells, rmse: Math.sqrt(squared / pixels) };
+}
+
+interface Point {
+  config: string;
+  steps: number;
+  evaluations: number;
+  imagesPerSecond: number;
+  codesDiffer?: number;
+  pixelRmse?: number;
+  acc?: number;
+  fdClf?: number;
+}
+
+function score(name: string, run: Run): { acc: number; fdClf: number } {
+  const dir = join(resolve(f['out']!), 'images', name.replace(/[^\w.-]+/g, '_'));
+  for (const image of run.images) {
+    mkdirSync(join(dir, image.label), { recursive: true });
+    writeFileSync(join(dir, image.label, `${image.seed}.png`), image.png);
+  }
+  const out = join(resolve(f['out']!), 'eval', name.replace(/[^\w.-]+/g, '_'));
+  const result = spawnSync(
+    '/usr/bin/python3',
+    ['-m', 'purrception.evaluate', '--data', resolve(f['data']!), '--classifier', resolve(f['classifier']!), '--images', dir, '--out', out],
+    { cwd: join(ROOT, 'training'), stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0) throw new Error(`evaluation of ${dir} failed with exit code ${result.status}`);
+  const { folder } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { folder: { acc: number; fd_clf: number } };
+  return { acc: folder.acc, fdClf: folder.fd_clf };
+}
+
+const dir = modelDir(f);
+describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['reference']}-step Euler solution`);
+const service = await startService(benchConfig(dir, { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) }));
+const points: Point[] = [];
+try {
+  const perClass = num(f, 'per-class');
+  const reference = await generate(service.app, parseSetting('euler'), num(f, 'reference'), perClass);
+  for (const config of f['configs']!.split(',').filter(Boolean).map(parseSetting)) {
+    for (const evaluations of f['evals']!.split(',').map(Number)) {
+      const steps = stepsFor(config.sampler, evaluations);
+      if (steps === undefined) continue;
+      const run = await generate(service.app, config, steps, perClass);
+      const d = distance(run, reference);
+      points.push({ config: config.name, steps, evaluations, imagesPerSecond: run.images.length / run.seconds, codesDiffer: d.codes, pixelRmse: d.rmse });
+    }
+  }
+  for (const spec of f['score']!.split(',').filter(Boolean)) {
+    const [config, evals] = spec.split(':');
+    const setting = parseSetting(config!);
+    const steps = stepsFor(setting.sampler, Number(evals));
+    if (steps === undefined) throw new Error(`--score ${spec}: ${setting.sampler} cannot spend ${evals} evaluations`);
+    const run = await generate(service.app, setting, steps, num(f, 'score-per-class'));
+    points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...score(spec, run) });
+  }
+} finally {
+  await service.close();
+}
+
+const fixed = (v: number | undefined, digits: number): string => (v === undefined ? '' : v.toFixed(digits));
+table(
+  'quality against cost (codes and pixels against the reference; class accuracy and FD-clf where scored)',
+  ['config', 'steps', 'evaluations', 'images/s', 'codes differing', 'pixel RMSE', 'class acc', 'FD-clf'],
+  points.map((p) => [p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.fdClf, 2)]),
+);
+const at = (config: string, evaluations: number): Point | undefined => points.find((p) => p.config === config && p.evaluations === evaluations && p.codesDiffer !== undefined);
+const euler8 = at('euler', 8);
+for (const p of points.filter((q) => q.evaluations === 8 && q.codesDiffer !== undefined && q.config !== 'euler')) {
+  if (euler8) console.log(`at 8 evaluations, ${p.config} / euler: codes differing ${fixed(p.codesDiffer! / euler8.codesDiffer!, 2)}x, pixel RMSE ${fixed(p.pixelRmse! / euler8.pixelRmse!, 2)}x`);
+}
+const scored = points.filter((p) => p.acc !== undefined);
+for (const p of scored.slice(1)) {
+  console.log(`${p.config}:${p.evaluations} vs ${scored[0]!.config}:${scored[0]!.evaluations}: ${fixed(p.imagesPerSecond / scored[0]!.imagesPerSecond, 2)}x images/s, ` +
+    `class acc ${fixed(p.acc, 3)} vs ${fixed(scored[0]!.acc, 3)}, FD-clf ${fixed(p.fdClf, 2)} vs ${fixed(scored[0]!.fdClf, 2)}`);
+}
+mkdirSync(resolve(f['out']!), { recursive: true });
+writeFileSync(join(resolve(f['out']!), 'quality-cost.json'), `${JSON.stringify({ model: manifestOf.name, reference: num(f, 'reference'), points }, null, 1)}\n`);
