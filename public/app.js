@@ -28,6 +28,8 @@ function body() {
     steps: Number($('steps').value),
     seed: Number($('seed').value),
     sampler: $('sampler').value,
+    grid: $('grid').value,
+    guidance: { from: Number($('guidanceFrom').value), to: Number($('guidanceTo').value) },
   };
   if (input) {
     request.strength = Number($('strength').value);
@@ -76,6 +78,10 @@ async function loadModel() {
   $('tauEnd').value = model.defaults.tau;
   $('cfg').value = model.defaults.cfg;
   $('steps').value = model.defaults.steps;
+  $('sampler').value = model.defaults.sampler ?? 'euler';
+  $('grid').value = model.defaults.grid ?? 'uniform';
+  $('guidanceFrom').value = model.defaults.guidance?.from ?? 0;
+  $('guidanceTo').value = model.defaults.guidance?.to ?? 1;
   if ($('seed').value === '') $('seed').value = Math.floor(Math.random() * 2 ** 32);
   $('imageControls').hidden = !model.imageInput;
   $('imagePanels').hidden = !model.imageInput;

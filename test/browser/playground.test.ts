@@ -65,7 +65,7 @@ if (!existsSync(CHROMIUM)) {
     await page.fill('#tauEnd', '0.6');
     const curl = await page.inputValue('#curl');
     t.match(curl, new RegExp(`curl -s -X POST http://127\\.0\\.0\\.1:${port}/generate`));
-    t.match(curl, /"class":"owl".*"tau":\{"start":0\.9,"end":0\.6\}.*"steps":12,"seed":2024,"sampler":"heun"/);
+    t.match(curl, /"class":"owl".*"tau":\{"start":0\.9,"end":0\.6\}.*"steps":12,"seed":2024,"sampler":"heun","grid":"uniform","guidance":\{"from":0,"to":1\}/);
 
     await page.click('#generate');
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });

@@ -382,7 +382,8 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "null_class": dit_cfg.null_class,
         "labels": list(labels),
         "defaults": {"steps": int(defaults["steps"]), "tau": float(defaults["tau"]),
-                     "cfg": float(defaults["cfg"])},
+                     "cfg": float(defaults["cfg"]),
+                     **{k: defaults[k] for k in ("sampler", "grid", "guidance") if defaults.get(k)}},
         "graphs": {"step": "step.onnx", "decode": "decode.onnx", "encode": "encode.onnx"},
         "provenance": provenance,
     }
@@ -482,6 +483,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--tau", type=float, default=0.9)
     ap.add_argument("--cfg", type=float, default=1.3)
+    ap.add_argument("--sampler", choices=["euler", "heun", "multistep"],
+                    help="the service's default sampler for this model (absent: euler)")
+    ap.add_argument("--grid", choices=["uniform", "quadratic"],
+                    help="the default time grid (absent: uniform)")
+    ap.add_argument("--guidance", help="default guidance interval FROM,TO in t (absent: all of it)")
     ap.add_argument("--head-chunks", type=int, default=1,
                     help="split the K-way head over this many groups of tokens (smaller tensors "
                          "for large K; same outputs)")
@@ -511,8 +517,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         labels = args.labels.split(",")
     else:
         labels = ckpt_cfg.get("labels") or [f"class{i}" for i in range(dit.cfg.num_classes)]
-    out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels,
-                       {"steps": args.steps, "tau": args.tau, "cfg": args.cfg}, provenance,
+    defaults: Dict[str, Any] = {"steps": args.steps, "tau": args.tau, "cfg": args.cfg,
+                                "sampler": args.sampler, "grid": args.grid}
+    if args.guidance:
+        start, end = (float(x) for x in args.guidance.split(","))
+        if not 0 <= start <= end <= 1:
+            raise SystemExit(f"--guidance FROM,TO needs 0 <= FROM <= TO <= 1, got {args.guidance}")
+        defaults["guidance"] = {"from": start, "to": end}
+    out = export_model(vq, dit, args.out, args.name or Path(args.out).name, labels, defaults,
+                       provenance,
                        args.description, fp16_weights=args.fp16_weights, fp16=args.fp16,
                        head_chunks=args.head_chunks)
     print(f"wrote {out}")

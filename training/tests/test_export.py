@@ -263,8 +263,16 @@ def test_export_and_sample_clis_from_part_checkpoints(tmp_path, tiny_models):
     export_main(["--ckpt", str(tmp_path / "ck"), "--out", str(tmp_path / "m"), "--steps", "8"])
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["labels"] == ["cat", "dog", "fox", "owl"] and manifest["name"] == "m"
-    export_main(["--random", "--preset", "fixture", "--out", str(tmp_path / "r")])
+    assert set(manifest["defaults"]) == {"steps", "tau", "cfg"}  # the service's own defaults
+    export_main(["--random", "--preset", "fixture", "--out", str(tmp_path / "r"), "--sampler",
+                 "multistep", "--grid", "quadratic", "--guidance", "0,0.6"])
     assert (tmp_path / "r" / "step.onnx").exists()
+    defaults = json.loads((tmp_path / "r" / "manifest.json").read_text())["defaults"]
+    assert defaults["sampler"] == "multistep" and defaults["grid"] == "quadratic"
+    assert defaults["guidance"] == {"from": 0.0, "to": 0.6}
+    with pytest.raises(SystemExit, match="FROM <= TO"):
+        export_main(["--random", "--preset", "fixture", "--out", str(tmp_path / "x"),
+                     "--guidance", "0.7,0.2"])
     import sys
     argv = sys.argv
     ck = tmp_path / "ck"
