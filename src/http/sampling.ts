@@ -1,6 +1,7 @@
 // From a validated request body to the engine's SampleRequests: class label -> id, the model's
 // defaults, seeds seed..seed+n-1, and the checks that need the resolved values.
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/client.js';
@@ -67,6 +68,8 @@ export async function sampleTogether(
     throw new QueueFullError(Math.max(0, engine.pending - limits.maxBatch), limits.queueLimit, requests.length);
   }
   const siblings = new AbortController();
+  // One listener per image of the request (up to LIMITS.n.max): more than Node's default warning level of 10.
+  setMaxListeners(requests.length + 1, siblings.signal);
   const forward = (): void => siblings.abort(signal.reason);
   if (signal.aborted) forward();
   signal.addEventListener('abort', forward, { once: true });
