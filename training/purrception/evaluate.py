@@ -220,9 +220,6 @@ class OnnxModel:
         self.latent_shape = (lat["channels"], lat["height"], lat["width"])
         self.graphs = {k: str(self.dir / v) for k, v in self.manifest["graphs"].items()}
         self.has_encoder = "encode" in self.graphs  # older model directories have none
-        from .export import has_guide_input
-
-        self.has_guide = has_guide_input(self.graphs["step"])
 
     def _run(self, graph: str, **feeds: np.ndarray) -> Dict[str, np.ndarray]:
         from .ort import run_onnx
@@ -236,7 +233,9 @@ class OnnxModel:
         z = z0.float().cpu().numpy()
         feeds = {"y": y.cpu().numpy().astype(np.int64),
                  "cfg": np.full(n, cfg, np.float32), "tau": np.full(n, tau, np.float32)}
-        if self.has_guide:  # every row guided, as the service does for cfg outside {0, 1}
+        from .export import has_guide_input
+
+        if has_guide_input(self.dir / self.manifest["graphs"]["step"]):  # every row guided: any cfg
             feeds["guide"] = np.arange(n, dtype=np.int64)
         for s in range(steps):  # t = s/T; z <- z + (mu - z) / (T - s): the last step lands on mu
             t = np.full(n, s / steps, np.float32)

@@ -43,9 +43,10 @@ def test_trainer_learns_the_class_signal(tmp_path):
         z = sample(dit, bank.codebook, y, steps=8, cfg=1.5, tau=0.5, z0=z0)
         codes = torch.cdist(z.permute(0, 2, 3, 1).reshape(-1, D), bank.codebook).argmin(-1)
         codes = codes.reshape(len(y), SIDE, SIDE)
-        same_noise = z0[:1].expand(CLASSES, -1, -1, -1)
-        uncond = sample(dit, bank.codebook, torch.arange(CLASSES), steps=8, cfg=0.0, tau=0.5,
-                        z0=same_noise)
+        # one label at a time: rows of one batch may take different BLAS kernels, so equal rows
+        # of a batch are equal only up to rounding; runs of the same shape are bit-identical
+        uncond = [sample(dit, bank.codebook, torch.tensor([c]), steps=8, cfg=0.0, tau=0.5,
+                         z0=z0[:1]) for c in range(CLASSES)]
     match = (codes == maps[y]).float().mean().item()
     assert match > 0.9, f"class-conditional samples match their class's code on {match:.0%}"
     # cfg 0 samples the same whatever the label: the class has no say without guidance

@@ -85,5 +85,12 @@ def test_export_of_the_patch_tokenizer_matches_pytorch(tmp_path):
     dec = run_onnx(out / "decode.onnx", {"z": enc["z"]})
     with torch.no_grad():
         x_rec, _, codes = vq(x)
-    np.testing.assert_array_equal(enc["codes"], codes.numpy())
+    # k-means on six colours leaves near-duplicate centres: where two are equally near, either code
+    # is the nearest, so compare how near the chosen codes are, then decode the graph's own codes
+    with torch.no_grad():
+        patches = vq.encode(x).permute(0, 2, 3, 1)  # (N, h, w, 3 f^2)
+        near = [((patches - vq.codebook[torch.as_tensor(c)]) ** 2).sum(-1)
+                for c in (enc["codes"], codes)]
+        np.testing.assert_allclose(near[0].numpy(), near[1].numpy(), atol=1e-5, rtol=0)
+        x_rec = vq.decode(vq.codebook[torch.as_tensor(enc["codes"])].permute(0, 3, 1, 2))
     np.testing.assert_allclose(dec["image"], x_rec.clamp(-1, 1).numpy(), atol=1e-5, rtol=0)

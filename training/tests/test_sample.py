@@ -101,7 +101,7 @@ def test_pytorch_sampling_matches_onnx_euler(exported):
     for s in range(steps):
         t = np.full((n,), s / steps, dtype=np.float32)
         res = run_onnx(out / "step.onnx", {"z": z, "t": t, "y": y.numpy(), "cfg": cfg.numpy(),
-                                           "tau": tau.numpy()})
+                                           "tau": tau.numpy(), "guide": np.arange(n)})
         z = z + (res["mu"] - z) / (1 - s / steps) / steps  # z <- z + (1/T)(mu - z)/(1 - t)
     dec = run_onnx(out / "decode.onnx", {"z": z.astype(np.float32)})
     agree = (dec["codes"] == codes_torch).mean()
