@@ -74,7 +74,8 @@ interface Run {
   seconds: number;
 }
 
-const manifestOf = readManifest(modelDir(f));
+const dir = modelDir(f);
+const manifestOf = readManifest(dir);
 const labels = manifestOf.labels;
 
 /** perClass images of every class, all submitted at once (the engine batches them), timed together. */
@@ -144,7 +145,6 @@ function score(name: string, run: Run): { acc: number; fdClf: number } {
   return { acc: folder.acc, fdClf: folder.fd_clf };
 }
 
-const dir = modelDir(f);
 describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['reference']}-step Euler solution`);
 const service = await startService(benchConfig(dir, { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) }));
 const points: Point[] = [];

@@ -220,6 +220,7 @@ class OnnxModel:
         self.latent_shape = (lat["channels"], lat["height"], lat["width"])
         self.graphs = {k: str(self.dir / v) for k, v in self.manifest["graphs"].items()}
         self.has_encoder = "encode" in self.graphs  # older model directories have none
+        self._guides_rows: Optional[bool] = None  # read from step.onnx on the first sample
 
     def _run(self, graph: str, **feeds: np.ndarray) -> Dict[str, np.ndarray]:
         from .ort import run_onnx
@@ -233,9 +234,11 @@ class OnnxModel:
         z = z0.float().cpu().numpy()
         feeds = {"y": y.cpu().numpy().astype(np.int64),
                  "cfg": np.full(n, cfg, np.float32), "tau": np.full(n, tau, np.float32)}
-        from .export import has_guide_input
+        if self._guides_rows is None:
+            from .export import has_guide_input
 
-        if has_guide_input(self.dir / self.manifest["graphs"]["step"]):  # every row guided: any cfg
+            self._guides_rows = has_guide_input(self.dir / self.manifest["graphs"]["step"])
+        if self._guides_rows:  # every row guided: the same values for any cfg
             feeds["guide"] = np.arange(n, dtype=np.int64)
         for s in range(steps):  # t = s/T; z <- z + (mu - z) / (T - s): the last step lands on mu
             t = np.full(n, s / steps, np.float32)
