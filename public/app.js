@@ -7,6 +7,8 @@
 /* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator, FileReader, Image */
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
+/** Every served model (GET /models), and the one the form is set up for. */
+let models = [];
 let model;
 let running;
 /** The input image as a data: URL (sent as is: the server takes data: URLs), and whether a mask is painted. */
@@ -22,6 +24,7 @@ function headers() {
 function body() {
   const tau = Number($('tau').value);
   const request = {
+    model: model.name,
     class: $('class').value,
     tau: $('schedule').checked ? { start: tau, end: Number($('tauEnd').value) } : tau,
     cfg: Number($('cfg').value),
@@ -68,10 +71,20 @@ async function loadModel() {
   if (!res.ok) {
     const error = await res.json().catch(() => ({ message: res.statusText }));
     setStatus(error.message, true);
-    $('model').textContent = res.status === 401 ? 'Enter an API key to load the model.' : 'The model is not available.';
+    $('model').textContent = res.status === 401 ? 'Enter an API key to load the models.' : 'The models are not available.';
     return;
   }
-  model = await res.json();
+  const list = await res.json();
+  models = list.models;
+  $('modelPicker').replaceChildren(...models.map((m) => new Option(m.name, m.name)));
+  $('modelPicker').value = list.default;
+  $('modelPicker').closest('label').hidden = models.length < 2; // one model: nothing to pick
+  selectModel(list.default);
+}
+
+/** Sets the form up for a model: its classes and its defaults. */
+function selectModel(name) {
+  model = models.find((m) => m.name === name);
   $('model').textContent = `${model.name}: ${model.description} (${model.image.width}×${model.image.height}, ${model.num_classes} classes)`;
   $('class').replaceChildren(...model.labels.map((label) => new Option(label, label)));
   $('tau').value = model.defaults.tau;
@@ -250,7 +263,7 @@ async function encodePreview() {
   if (!input) return;
   $('encode').disabled = true;
   try {
-    const res = await fetch('/encode', { method: 'POST', headers: headers(), body: JSON.stringify({ image: input }) });
+    const res = await fetch('/encode', { method: 'POST', headers: headers(), body: JSON.stringify({ model: model.name, image: input }) });
     const answer = await res.json();
     if (!res.ok) throw new Error(answer.message);
     show('reconstruction', `data:image/png;base64,${answer.reconstruction}`);
@@ -289,6 +302,7 @@ $('shuffle').addEventListener('click', () => {
   $('seed').value = Math.floor(Math.random() * 2 ** 32);
   updateCurl();
 });
+$('modelPicker').addEventListener('change', () => selectModel($('modelPicker').value));
 $('apiKey').addEventListener('change', () => (model ? updateCurl() : loadModel()));
 $('copy').addEventListener('click', async () => {
   try {

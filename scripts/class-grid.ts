@@ -1,5 +1,5 @@
 // Renders one image per class through a running service's HTTP API into a labelled grid PNG:
-//   node dist/scripts/class-grid.js --url http://127.0.0.1:8080 --out models/emoji-zoo-64/samples.png [--seeds 2] [--scale 2]
+//   node dist/scripts/class-grid.js --url http://127.0.0.1:8080 --out models/emoji-zoo-64/samples.png [--seeds 2] [--scale 2] [--model NAME]
 import { parseArgs } from 'node:util';
 import sharp, { type OverlayOptions } from 'sharp';
 
@@ -11,6 +11,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '2' },
     tau: { type: 'string' },
     cfg: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 const rows = Number(values.seeds);
@@ -22,14 +23,18 @@ interface ModelInfo {
   image: { height: number; width: number };
 }
 
-const model = (await (await fetch(`${values.url}/models`)).json()) as ModelInfo;
+// The named model, or the service's default.
+const model = values.model
+  ? ((await (await fetch(`${values.url}/models/${encodeURIComponent(values.model)}`)).json()) as ModelInfo)
+  : ((await (await fetch(`${values.url}/models`)).json()) as { models: ModelInfo[] }).models[0]!;
+if (!Array.isArray(model.labels)) throw new Error(`GET /models: ${JSON.stringify(model)}`);
 const side = model.image.width * scale;
 const labelHeight = 14;
 const tiles: OverlayOptions[] = [];
 for (let row = 0; row < rows; row++) {
   const images = await Promise.all(
     model.labels.map(async (label) => {
-      const body: Record<string, unknown> = { class: label, seed: row };
+      const body: Record<string, unknown> = { model: model.name, class: label, seed: row };
       if (values.tau) body.tau = Number(values.tau);
       if (values.cfg) body.cfg = Number(values.cfg);
       const res = await fetch(`${values.url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -44,7 +44,7 @@ async function demoPanels(options: DemoOptions): Promise<{ model: ModelInfo; pan
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
   const modelRes = await fetch(`${options.url}/models`, { headers });
   if (!modelRes.ok) throw new Error(`GET /models: HTTP ${modelRes.status} ${await modelRes.text()}`);
-  const model = (await modelRes.json()) as ModelInfo;
+  const model = ((await modelRes.json()) as { models: ModelInfo[] }).models[0]!; // the default model
   if (!model.imageInput) throw new Error(`the model ${model.name} has no encoder: it cannot start from an image`);
   const pick = (wanted: string | undefined, preferred: string, not?: string): string => {
     const label = wanted ?? (model.labels.includes(preferred) && preferred !== not ? preferred : model.labels.find((l) => l !== not));

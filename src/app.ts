@@ -12,10 +12,10 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
-import { EngineClient, type Engine } from './engine/client.js';
+import { EngineClient, type Engine, type EngineObserver } from './engine/client.js';
 import { BodyTooLargeError, MethodNotAllowedError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { KeyRing, requireApiKey } from './http/auth.js';
-import { InFlight, unavailable, type ServiceContext, type ServiceState } from './http/context.js';
+import { InFlight, unavailable, type ServedModel, type ServiceContext, type ServiceState } from './http/context.js';
 import { clientErrorResponse, errorBody, isHidden, statusOf } from './http/error-response.js';
 import { ImageCache } from './http/image-cache.js';
 import { ServiceMetrics } from './http/metrics.js';
@@ -24,7 +24,8 @@ import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes, statusRoutes } from './http/routes/status.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
-import { loadModelSpec } from './model/manifest.js';
+import type { ModelSpec } from './model/manifest.js';
+import { loadModelRepository } from './model/repository.js';
 
 /** The playground: static HTML, JS and CSS. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
@@ -32,13 +33,13 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url)
 export interface AppOptions {
   config: Config;
   logger?: FastifyServerOptions['logger'];
-  /** Start the engine from this instead of a worker over config.modelDir (tests, benchmarks). */
-  startEngine?: (observer: ServiceMetrics) => Promise<Engine>;
+  /** Start each model's engine from this instead of a worker over its directory (tests, benchmarks). */
+  startEngine?: (model: ModelSpec, observer: EngineObserver) => Promise<Engine>;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Resolves when the engine is ready; rejects with the reason it could not start. */
+    /** Resolves when every model's engine is ready; rejects with the reason one could not start. */
     engineReady: Promise<void>;
     serviceMetrics: ServiceMetrics;
     /**
@@ -99,7 +100,8 @@ function describeValidation(errors: FastifySchemaValidationError[], dataVar: str
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const spec = loadModelSpec(config.modelDir); // throws MODEL_INVALID naming the file and field
+  // Throws MODEL_INVALID naming the file and field, or the two manifests that share a name.
+  const models: ServedModel[] = loadModelRepository(config.modelDir).map((spec) => ({ name: spec.manifest.name, spec, manifest: spec.manifest, engine: undefined }));
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -138,55 +140,66 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  let engine: Engine | undefined;
   let state: ServiceState = 'loading';
   const inflight = new InFlight();
-  const metrics = new ServiceMetrics(() => engine?.pending ?? 0);
+  const metrics = new ServiceMetrics(() => models.map((model) => [model.name, model.engine?.pending ?? 0]));
   const context: ServiceContext = {
     config,
-    manifest: spec.manifest,
+    models,
     cache: new ImageCache(config.cacheBytes),
     metrics,
-    admit() {
+    admit(model) {
       const error = unavailable(state);
       if (error !== undefined) throw error;
-      return { engine: engine!, release: inflight.begin() }; // ready: the engine is set
+      return { engine: model.engine!, release: inflight.begin() }; // ready: every engine is set
     },
     state: () => state,
-    providers: () => engine?.providers,
   };
 
   const start =
     options.startEngine ??
-    ((observer: ServiceMetrics) =>
+    ((spec: ModelSpec, observer: EngineObserver) =>
       EngineClient.start({
-        modelDir: config.modelDir,
+        modelDir: spec.dir,
         executionProviders: config.executionProviders,
         maxBatch: config.maxBatch,
         threads: config.threads,
         queueLimit: config.queueLimit,
         observer,
       }));
+  /** One model's engine, started and reported (providers, graph files, the memory its load took). */
+  const startModel = async (model: ServedModel): Promise<void> => {
+    const rssBefore = process.memoryUsage().rss;
+    try {
+      model.engine = await start(model.spec, metrics.observerFor(model.name));
+    } catch (err) {
+      const error = err as Error & { code?: string };
+      throw Object.assign(new Error(`model "${model.name}" (${model.spec.dir}): ${error.message}`), { code: error.code });
+    }
+    const { providers, files } = model.engine;
+    const rssMiB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
+    app.log.info({ model: model.name, providers, files, rssMiB }, `model ${model.name} ready (its load added ${rssMiB} MiB of resident memory)`);
+    if (!providers) return;
+    for (const [graph, provider] of Object.entries(providers)) metrics.provider.set({ model: model.name, graph, provider }, 1);
+    const wanted = config.executionProviders[0];
+    if (Object.values(providers).some((p) => p !== wanted)) {
+      // The loader's reason is in the PURRCEPTION_PROVIDER_FALLBACK process warning (the worker has no logger).
+      app.log.warn(
+        { model: model.name, providers, requested: config.executionProviders },
+        `engine of ${model.name} fell back from ${wanted}: it serves, more slowly; PROVIDER_FALLBACK=fail refuses to start instead`,
+      );
+    }
+  };
+  /** One after another, so that each model's memory is its own and the CPU is not split between loads. */
+  const startAll = async (): Promise<void> => {
+    for (const model of models) await startModel(model);
+  };
   app.decorate('serviceMetrics', metrics);
   app.decorate(
     'engineReady',
-    start(metrics).then(
-      (started) => {
-        engine = started;
+    startAll().then(
+      () => {
         if (state === 'loading') state = 'ready'; // a drain that began during the load stays a drain
-        const providers = started.providers;
-        if (providers) {
-          for (const [graph, provider] of Object.entries(providers)) metrics.provider.set({ graph, provider }, 1);
-          app.log.info({ providers, files: started.files }, 'engine ready');
-          const wanted = config.executionProviders[0];
-          if (Object.values(providers).some((p) => p !== wanted)) {
-            // The loader's reason is in the PURRCEPTION_PROVIDER_FALLBACK process warning (the worker has no logger).
-            app.log.warn(
-              { providers, requested: config.executionProviders },
-              `engine fell back from ${wanted}: it serves, more slowly; PROVIDER_FALLBACK=fail refuses to start instead`,
-            );
-          }
-        }
       },
       (err: unknown) => {
         if (state === 'loading') state = 'failed';
@@ -210,7 +223,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await app.engineReady.catch(() => undefined);
-    await engine?.close();
+    await Promise.all(models.map((model) => model.engine?.close()));
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -251,7 +264,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'generate', description: 'Image generation' },
         { name: 'encode', description: 'The tokenizer: what the model keeps of an image' },
-        { name: 'models', description: 'The model this server runs' },
+        { name: 'models', description: 'The models this server runs' },
         { name: 'status', description: 'Liveness, readiness and metrics' },
       ],
       components: {
@@ -268,7 +281,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST'],
       allowedHeaders: ['Content-Type', 'Authorization', 'Accept'],
-      exposedHeaders: ['X-Seed', 'X-Class', 'X-Cache', 'X-Mean-Entropy', 'Server-Timing', 'Retry-After'],
+      exposedHeaders: ['X-Model', 'X-Seed', 'X-Class', 'X-Cache', 'X-Mean-Entropy', 'Server-Timing', 'Retry-After'],
       maxAge: 600,
     });
   }

@@ -11,17 +11,20 @@ export type Provider = (typeof PROVIDERS)[number];
 export interface Config {
   port: number;
   host: string;
-  /** Directory holding manifest.json, step.onnx and decode.onnx. */
+  /**
+   * The models to serve: a model directory (manifest.json, step.onnx, decode.onnx), several separated by
+   * commas, or a folder of model folders (src/model/repository.ts). The first is the default model.
+   */
   modelDir: string;
   /** Ordered: the first provider that loads is used, the rest are fallbacks. */
   executionProviders: Provider[];
-  /** Most samples in one step-graph run. */
+  /** Most samples in one step-graph run (per model: each model batches on its own). */
   maxBatch: number;
-  /** Most images (samples, n per request) waiting for a batch slot; past it, 503 with Retry-After. */
+  /** Most images (samples, n per request) waiting for a batch slot of a model; past it, 503 with Retry-After. */
   queueLimit: number;
   /** Bytes of encoded PNGs kept for seeded requests; 0 disables the cache. */
   cacheBytes: number;
-  /** ONNX Runtime intra-op threads; 0 lets the runtime decide. */
+  /** ONNX Runtime intra-op threads of each model's sessions; 0 lets the runtime decide. */
   threads: number;
   /** Largest accepted request body. */
   bodyLimit: number;

@@ -3,6 +3,9 @@
 import createError from '@fastify/error';
 
 export const UnknownClassError = createError<[string]>('UNKNOWN_CLASS', '%s', 400);
+/** A request for a model this service does not serve: 400 for a body field, 404 for a path. */
+export const UnknownModelError = createError<[string]>('UNKNOWN_MODEL', '%s', 400);
+export const ModelNotFoundError = createError<[string]>('UNKNOWN_MODEL', '%s', 404);
 // The queue counts images (samples), not requests: a request of n images takes n places.
 export const QueueFullError = createError<[number, number, number]>(
   'QUEUE_FULL',

@@ -1,15 +1,23 @@
-// What the routes share: configuration, the model's manifest, the cache, metrics and the engine's state.
+// What the routes share: configuration, the served models (manifest and engine each), the cache,
+// metrics and the service's state.
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/client.js';
-import type { LoadedProviders } from '../engine/protocol.js';
-import { DrainingError, EngineFailedError, NotReadyError } from '../errors.js';
-import type { Manifest } from '../model/manifest.js';
+import { DrainingError, EngineFailedError, ModelNotFoundError, NotReadyError, UnknownModelError } from '../errors.js';
+import type { Manifest, ModelSpec } from '../model/manifest.js';
 import type { ImageCache } from './image-cache.js';
 import type { ServiceMetrics } from './metrics.js';
 
 export type ServiceState = 'loading' | 'ready' | 'failed' | 'draining';
 
-/** A generation let in: its engine, and release() once it is answered (the drain waits for it). */
+/** One model of the repository: its contract and, once loaded, its own engine (its own batches). */
+export interface ServedModel {
+  readonly name: string;
+  readonly spec: ModelSpec;
+  readonly manifest: Manifest;
+  engine: Engine | undefined;
+}
+
+/** A generation let in: its model's engine, and release() once it is answered (the drain waits for it). */
 export interface Admission {
   engine: Engine;
   release(): void;
@@ -17,13 +25,13 @@ export interface Admission {
 
 export interface ServiceContext {
   config: Config;
-  manifest: Manifest;
+  /** In MODEL_DIR's order; the first is the default of requests without `model`. */
+  models: readonly ServedModel[];
   cache: ImageCache;
   metrics: ServiceMetrics;
-  /** Lets a generation in; throws the 503 of unavailable() unless the engine is ready. */
-  admit(): Admission;
+  /** Lets a generation in on a model; throws the 503 of unavailable() unless every engine is ready. */
+  admit(model: ServedModel): Admission;
   state(): ServiceState;
-  providers(): LoadedProviders | undefined;
 }
 
 /** Why a server in this state takes no generation (a 503 with a code), or undefined when it is ready. */
@@ -38,6 +46,19 @@ export function unavailable(state: ServiceState): Error | undefined {
     case 'draining':
       return new DrainingError();
   }
+}
+
+/**
+ * The model a request names (the first model when it names none). An unknown name is refused with
+ * the names served: 400 for the body field, 404 for the path of GET /models/{name}.
+ */
+export function modelNamed(models: readonly ServedModel[], name: string | undefined, where: 'body' | 'path' = 'body'): ServedModel {
+  if (name === undefined) return models[0]!;
+  const model = models.find((m) => m.name === name);
+  if (model) return model;
+  const served = models.map((m) => m.name).join(', ');
+  if (where === 'path') throw new ModelNotFoundError(`No model "${name}" is served here. Should be one of: ${served}`);
+  throw new UnknownModelError(`body/model "${name}" is not a model served here. Should be one of: ${served}`);
 }
 
 /** Admitted generations under way, so that a drain can wait until the last one is answered. */

@@ -1,10 +1,11 @@
 // Prometheus metrics of one app instance (its own registry, so several apps can live in one process).
+// Everything the engines do carries a `model` label: each model batches on its own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineObserver } from '../engine/client.js';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
 
-export class ServiceMetrics implements EngineObserver {
+export class ServiceMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'purrception_http_requests_total',
@@ -21,43 +22,48 @@ export class ServiceMetrics implements EngineObserver {
   });
   readonly stepRuns = new Counter({
     name: 'purrception_step_runs_total',
-    help: 'Runs of the step graph (one per batching iteration)',
+    help: 'Runs of the step graph (one per batching iteration of a model)',
+    labelNames: ['model'] as const,
     registers: [this.registry],
   });
   readonly stepRows = new Counter({
     name: 'purrception_step_rows_total',
     help: 'Rows the DiT ran in step-graph runs: pass="conditional" one per sample, pass="unconditional" one per guided sample',
-    labelNames: ['pass'] as const,
+    labelNames: ['model', 'pass'] as const,
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({
     name: 'purrception_batch_size',
     help: 'Samples per step-graph run',
+    labelNames: ['model'] as const,
     buckets: BATCH_BUCKETS,
     registers: [this.registry],
   });
   readonly iterationSeconds = new Histogram({
     name: 'purrception_iteration_seconds',
     help: 'Wall time of one batching iteration (step graph + Euler update)',
+    labelNames: ['model'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   readonly decodeBatchSize = new Histogram({
     name: 'purrception_decode_batch_size',
     help: 'Samples per decode-graph run',
+    labelNames: ['model'] as const,
     buckets: BATCH_BUCKETS,
     registers: [this.registry],
   });
   readonly encodeBatchSize = new Histogram({
     name: 'purrception_encode_batch_size',
     help: 'Images per encode-graph run (image inputs and POST /encode)',
+    labelNames: ['model'] as const,
     buckets: BATCH_BUCKETS,
     registers: [this.registry],
   });
   readonly samples = new Counter({
     name: 'purrception_samples_total',
-    help: 'Generated images by outcome',
-    labelNames: ['outcome'] as const,
+    help: 'Generated images by model and outcome',
+    labelNames: ['model', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly cache = new Counter({
@@ -66,40 +72,41 @@ export class ServiceMetrics implements EngineObserver {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  readonly queueDepth: Gauge;
-  readonly provider: Gauge<'graph' | 'provider'>;
+  readonly queueDepth: Gauge<'model'>;
+  readonly provider: Gauge<'model' | 'graph' | 'provider'>;
 
-  constructor(pending: () => number) {
+  /** pending: the images in each model's engine, by model name. */
+  constructor(pending: () => Iterable<[string, number]>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'purrception_' });
     this.queueDepth = new Gauge({
       name: 'purrception_queue_depth',
-      help: 'Images (samples) in the engine, waiting for a batch slot or being sampled; a request of n images counts n',
+      help: 'Images (samples) in a model\'s engine, waiting for a batch slot or being sampled; a request of n images counts n',
+      labelNames: ['model'] as const,
       registers: [this.registry],
       collect() {
-        this.set(pending());
+        for (const [model, count] of pending()) this.set({ model }, count);
       },
     });
     this.provider = new Gauge({
       name: 'purrception_execution_provider',
-      help: 'Execution provider running each graph (1 = in use)',
-      labelNames: ['graph', 'provider'] as const,
+      help: 'Execution provider running each graph of each model (1 = in use)',
+      labelNames: ['model', 'graph', 'provider'] as const,
       registers: [this.registry],
     });
   }
 
-  iteration(batchSize: number, seconds: number, _live: number, _waiting: number, unconditionalRows: number): void {
-    this.stepRuns.inc();
-    this.stepRows.inc({ pass: 'conditional' }, batchSize);
-    this.stepRows.inc({ pass: 'unconditional' }, unconditionalRows);
-    this.batchSize.observe(batchSize);
-    this.iterationSeconds.observe(seconds);
-  }
-
-  decoded(batchSize: number): void {
-    this.decodeBatchSize.observe(batchSize);
-  }
-
-  encoded(batchSize: number): void {
-    this.encodeBatchSize.observe(batchSize);
+  /** What one model's engine reports, recorded under its name. */
+  observerFor(model: string): EngineObserver {
+    return {
+      iteration: (batchSize, seconds, _live, _waiting, unconditionalRows) => {
+        this.stepRuns.inc({ model });
+        this.stepRows.inc({ model, pass: 'conditional' }, batchSize);
+        this.stepRows.inc({ model, pass: 'unconditional' }, unconditionalRows);
+        this.batchSize.observe({ model }, batchSize);
+        this.iterationSeconds.observe({ model }, seconds);
+      },
+      decoded: (batchSize) => this.decodeBatchSize.observe({ model }, batchSize),
+      encoded: (batchSize) => this.encodeBatchSize.observe({ model }, batchSize),
+    };
   }
 }

@@ -25,8 +25,16 @@ export const MEDIA_TYPES: Record<ImageFormat, string> = { png: 'image/png', webp
 const tauValue = (description: string) =>
   Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max, description });
 
+/** Which served model a request runs on, by its name; shared by every generation and encode body. */
+const modelField = {
+  model: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: 'The model to run, by its name as listed by GET /models (default: the first listed)' }),
+  ),
+};
+
 /** The fields that decide a sample; shared by POST /generate and POST /generate/stream. */
 const samplingFields = {
+  ...modelField,
   class: Type.Union(
     [
       Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Class id' }),
@@ -228,6 +236,7 @@ export type GeneratedImage = Static<typeof GeneratedImage>;
 
 export const GenerateJson = Type.Object(
   {
+    model: Type.String({ description: 'The model that drew the images' }),
     class: Type.String(),
     classId: Type.Integer(),
     sampler: Type.String(),
@@ -246,6 +255,7 @@ export const GenerateResponse = {
     'The image (a grid of n images, row-major, for n > 1) in the format of `format` or else the one Accept prefers, or JSON with every ' +
     'image when Accept prefers application/json (q-values honoured; a tie goes to the image).',
   headers: {
+    'X-Model': header('The model that drew the image'),
     'X-Seed': header('The first seed (image i used seed + i)', { type: 'integer' }),
     'X-Class': header('The class label'),
     'X-Cache': header('hit or miss for seeded image answers, off otherwise', { type: 'string', enum: ['hit', 'miss', 'off'] }),
@@ -334,10 +344,19 @@ export const ModelInfo = Type.Object({
     imageBodyLimit: Type.Integer({ description: 'Largest request body with an image, bytes (IMAGE_BODY_LIMIT)' }),
     maxInputPixels: Type.Integer({ description: 'Most pixels an input image or mask may have' }),
   }),
-});
+}, { $id: 'ModelInfo', description: 'A served model: its manifest, whether it takes images, its providers and limits' });
+
+export const ModelList = Type.Object(
+  {
+    default: Type.String({ description: 'The model of requests without `model`' }),
+    models: Type.Array(Type.Ref(ModelInfo), { description: 'Every served model, in MODEL_DIR order (the default first)' }),
+  },
+  { description: 'The models this server runs' },
+);
 
 export const EncodeBody = Type.Object(
   {
+    ...modelField,
     image: Type.String({
       minLength: 1,
       description: 'The image (base64 PNG, JPEG or WebP, or a data: URL of it), prepared as for POST /generate: flattened over white, scaled to cover and cropped at the centre',
@@ -385,9 +404,10 @@ export const NotReady = Type.Object(
 
 const ERROR_MEANINGS = {
   400:
-    'The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, ' +
-    'UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)',
+    'The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; ' +
+    'image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)',
   401: 'A missing or wrong API key (only when the server sets API_KEYS)',
+  404: 'UNKNOWN_MODEL: no model of that name is served; the message lists those that are',
   406: 'Accept allows none of the media types this operation answers',
   413: 'The body is larger than BODY_LIMIT (IMAGE_BODY_LIMIT for a body with an image)',
   415: 'The body is not application/json',
@@ -410,4 +430,4 @@ export function errorResponses(...statuses: ErrorStatus[]): Record<number, objec
 }
 
 /** Schemas referenced by $id, registered once with app.addSchema. */
-export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, Uncertainty, CodeGrid, GeneratedImage, GenerateJson, EncodeJson, ...STREAM_EVENTS, StreamEventSchema];
+export const SHARED_SCHEMAS: TSchema[] = [ErrorResponse, ModelInfo, Uncertainty, CodeGrid, GeneratedImage, GenerateJson, EncodeJson, ...STREAM_EVENTS, StreamEventSchema];

@@ -7,11 +7,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import type { AddressInfo } from 'node:net';
-import { ROOT, TINY_DIR, generate, readyApp } from '../helpers.js';
+import { ORACLE_DIR, ROOT, TINY_DIR, generate, readyApp } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -29,8 +29,9 @@ if (!existsSync(CHROMIUM)) {
   console.error(`\n*** SKIPPING the playground browser test: ${CHROMIUM} is not installed (apt-get install chromium) ***\n`);
   t.test(`playground end to end: ${CHROMIUM} is absent`, { skip: true }, () => undefined);
 } else {
-  t.test('the playground generates an image through the stream and shows its uncertainty map', async (t) => {
-    const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0 });
+  /** A served app over modelDir and a Chromium page, both closed at teardown. */
+  const openPlayground = async (t: Test, modelDir: string) => {
+    const app = await readyApp({ modelDir, cacheBytes: 0 });
     t.teardown(() => app.close());
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -41,6 +42,11 @@ if (!existsSync(CHROMIUM)) {
       rmSync(profile, { recursive: true, force: true });
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    return { app, port, page };
+  };
+
+  t.test('the playground generates an image through the stream and shows its uncertainty map', async (t) => {
+    const { app, port, page } = await openPlayground(t, TINY_DIR);
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
@@ -65,7 +71,8 @@ if (!existsSync(CHROMIUM)) {
     await page.fill('#tauEnd', '0.6');
     const curl = await page.inputValue('#curl');
     t.match(curl, new RegExp(`curl -s -X POST http://127\\.0\\.0\\.1:${port}/generate`));
-    t.match(curl, /"class":"owl".*"tau":\{"start":0\.9,"end":0\.6\}.*"steps":12,"seed":2024,"sampler":"heun","grid":"uniform","guidance":\{"from":0,"to":1\}/);
+    t.equal(await page.isHidden('#modelPicker'), true, 'one model: no model picker');
+    t.match(curl, /"model":"tiny","class":"owl".*"tau":\{"start":0\.9,"end":0\.6\}.*"steps":12,"seed":2024,"sampler":"heun","grid":"uniform","guidance":\{"from":0,"to":1\}/);
 
     await page.click('#generate');
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
@@ -145,5 +152,21 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await page.isHidden('#maskLink'), true, 'cleared: no mask');
     t.notMatch(await page.inputValue('#curl'), /mask/, 'and none sent');
     t.same(pageErrors, [], 'no script errors');
+  });
+
+  t.test('with several models the playground picks one: its classes, defaults and tokenizer', async (t) => {
+    const { app, page } = await openPlayground(t, `${TINY_DIR},${ORACLE_DIR}`);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`);
+    await page.waitForSelector('form[data-ready="true"]');
+    t.same(await page.$$eval('#modelPicker option', (options) => options.map((o) => (o as HTMLOptionElement).value)), ['tiny', 'oracle']);
+    t.equal(await page.inputValue('#modelPicker'), 'tiny', 'the default model first');
+    await page.selectOption('#modelPicker', 'oracle');
+    t.same(await page.$$eval('#class option', (options) => options.map((o) => (o as HTMLOptionElement).value)), ['red', 'green', 'blue']);
+    t.equal(await page.inputValue('#steps'), '4', "the oracle's default steps");
+    t.match(await page.inputValue('#curl'), /"model":"oracle","class":"red"/);
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    const size = await page.$eval('#result', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    t.same(size, [8, 8], 'an image of the oracle, 8 x 8');
   });
 }

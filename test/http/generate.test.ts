@@ -128,7 +128,7 @@ t.test('past the queue bound: 503 with Retry-After; then serving normally', asyn
 t.test('the queue counts images: a request of n takes n places, in the limit, the error and the metric', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR, maxBatch: 2, queueLimit: 3 });
   t.teardown(() => app.close());
-  const depth = async (): Promise<number> => Number(/^purrception_queue_depth (\d+)$/m.exec((await app.inject('/metrics')).payload)?.[1]);
+  const depth = async (): Promise<number> => Number(/^purrception_queue_depth\{model="tiny"\} (\d+)$/m.exec((await app.inject('/metrics')).payload)?.[1]);
   t.equal(await depth(), 0);
   const tooMany = await generate(app, { class: 0, steps: 2, n: 6 });
   t.equal(tooMany.statusCode, 503, 'six images never fit in 2 + 3 places: refused whole');
@@ -144,5 +144,5 @@ t.test('the queue counts images: a request of n takes n places, in the limit, th
   t.equal(one.statusCode, 200, '4 + 1 images fit');
   t.equal((await running).statusCode, 200);
   t.equal(await depth(), 0);
-  t.match((await app.inject('/metrics')).payload, /# HELP purrception_queue_depth Images \(samples\) in the engine/);
+  t.match((await app.inject('/metrics')).payload, /# HELP purrception_queue_depth Images \(samples\) in a model.s engine/);
 });

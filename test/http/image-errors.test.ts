@@ -74,7 +74,7 @@ t.test('image bodies have their own limit (IMAGE_BODY_LIMIT); others keep BODY_L
     code: 'BODY_TOO_LARGE',
     message: 'The request body is larger than the limit of 1024 bytes (BODY_LIMIT); a body with an image may have up to 4096 bytes (IMAGE_BODY_LIMIT)',
   });
-  t.match((await app.inject('/models')).json(), { limits: { bodyLimit: 1024, imageBodyLimit: 4096, maxInputPixels: 4096 * 4096 } });
+  t.match((await app.inject('/models')).json().models[0], { limits: { bodyLimit: 1024, imageBodyLimit: 4096, maxInputPixels: 4096 * 4096 } });
   t.equal(loadConfig({}, []).imageBodyLimit, 8 * 1024 * 1024, '8 MiB by default');
   t.equal(loadConfig({ IMAGE_BODY_LIMIT: '65536' }, ['--image-body-limit', '131072']).imageBodyLimit, 131072, 'the flag beats the environment');
   t.throws(() => loadConfig({ BODY_LIMIT: '4096', IMAGE_BODY_LIMIT: '2048' }, []), { code: 'CONFIG_INVALID', message: /IMAGE_BODY_LIMIT \(2048\) must be at least BODY_LIMIT \(4096\)/ });
@@ -84,7 +84,7 @@ t.test('a model without an encoder: image requests get a 4xx saying so; the rest
   const dir = copyModel(t, ORACLE_DIR, (_dir, manifest) => delete (manifest['graphs'] as Record<string, unknown>)['encode']);
   const app = await readyApp({ modelDir: dir });
   t.teardown(() => app.close());
-  const models = (await app.inject('/models')).json();
+  const models = (await app.inject('/models')).json().models[0];
   t.equal(models.imageInput, false);
   t.same(models.providers, { step: 'cpu', decode: 'cpu' });
   const image = b64(await imageOf(8, 8, () => [10, 20, 30]));

@@ -87,7 +87,7 @@ t.test('a model\'s measured defaults: sampler, grid and guidance interval from i
   const dir = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, defaults));
   const app = await readyApp({ modelDir: dir, cacheBytes: 0 });
   t.teardown(() => app.close());
-  t.match((await app.inject('/models')).json().defaults, defaults);
+  t.match((await app.inject('/models')).json().models[0].defaults, defaults);
   const request = { class: 'cat', steps: 5, seed: 3, cfg: 3 };
   const implicit = await generate(app, request);
   t.same((await generate(app, { ...request, ...defaults })).rawPayload, implicit.rawPayload, 'the same as asking for them');

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SDK_DIR, generateSdk } from '../../scripts/sdk.js';
 import { createClient } from '../../openapi/client/src/client/index.js';
-import { encode, generate, generateStream, getModels } from '../../openapi/client/src/index.js';
+import { encode, generate, generateStream, getModel, getModels } from '../../openapi/client/src/index.js';
 import type { EncodeJson, GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
 import { TINY_DIR, readyApp } from '../helpers.js';
 
@@ -94,8 +94,13 @@ t.test('the client against a running server: PNG bytes, JSON images, typed strea
   t.same([encoded.data!.codes.length, encoded.data!.codes[0]!.length], [8, 8]);
 
   const models = await getModels({ client });
-  t.same(models.data?.labels, ['cat', 'dog', 'fox', 'owl']);
-  t.equal(models.data?.imageInput, true);
+  t.same(models.data?.models[0]?.labels, ['cat', 'dog', 'fox', 'owl']);
+  t.equal(models.data?.models[0]?.imageInput, true);
+  const one = await getModel({ client, path: { name: models.data!.default } });
+  t.same(one.data, models.data?.models[0], 'GET /models/{name} through the client');
+  const unknown = await getModel({ client, path: { name: 'no-such-model' } });
+  t.equal(unknown.response.status, 404);
+  t.match(unknown.error, { code: 'UNKNOWN_MODEL', message: /Should be one of: tiny/ });
   const anonymous = await getModels({ client: createClient({ baseUrl }) });
   t.equal(anonymous.response.status, 401);
   t.match(anonymous.error, { code: 'UNAUTHORIZED' });

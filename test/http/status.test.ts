@@ -36,10 +36,14 @@ t.test('a failing engine start leaves /ready at 503 "failed"', async (t) => {
   t.match(refused.json(), { code: 'ENGINE_FAILED' }, 'not "still loading"');
 });
 
-t.test('/models describes the model without internals', async (t) => {
+t.test('/models describes the model without internals; /models/{name} the same model', async (t) => {
   const app = await readyApp({ maxBatch: 4, queueLimit: 9 });
   t.teardown(() => app.close());
-  const body = (await app.inject('/models')).json();
+  const list = (await app.inject('/models')).json();
+  t.equal(list.default, 'oracle');
+  t.equal(list.models.length, 1);
+  const body = list.models[0];
+  t.same((await app.inject('/models/oracle')).json(), body, 'GET /models/oracle');
   t.match(body, {
     format: 'purrception.onnx.v1',
     name: 'oracle',
@@ -64,12 +68,13 @@ t.test('/metrics exposes requests, queue depth, batch sizes, iteration time and 
   for (const line of [
     /purrception_http_requests_total\{route="\/generate",status="200"\} 1/,
     /purrception_http_request_duration_seconds_count\{route="\/generate"\} 1/,
-    /purrception_queue_depth 0/,
-    /purrception_step_runs_total 3/,
-    /purrception_batch_size_count 3/,
-    /purrception_iteration_seconds_count 3/,
-    /purrception_decode_batch_size_count 1/,
-    /purrception_execution_provider\{graph="step",provider="cpu"\} 1/,
+    /purrception_queue_depth\{model="oracle"\} 0/,
+    /purrception_step_runs_total\{model="oracle"\} 3/,
+    /purrception_batch_size_count\{model="oracle"\} 3/,
+    /purrception_iteration_seconds_count\{model="oracle"\} 3/,
+    /purrception_decode_batch_size_count\{model="oracle"\} 1/,
+    /purrception_samples_total\{model="oracle",outcome="done"\} 1/,
+    /purrception_execution_provider\{model="oracle",graph="step",provider="cpu"\} 1/,
     /purrception_nodejs_eventloop_lag_seconds/,
   ]) {
     t.match(res.payload, line);
@@ -113,5 +118,5 @@ t.test('drain: /ready and new generations answer 503 DRAINING while in-flight re
 });
 
 async function metricDepth(app: Awaited<ReturnType<typeof readyApp>>): Promise<number> {
-  return Number(/^purrception_queue_depth (\d+)$/m.exec((await app.inject('/metrics')).payload)?.[1]);
+  return Number(/^purrception_queue_depth\{model="tiny"\} (\d+)$/m.exec((await app.inject('/metrics')).payload)?.[1]);
 }

@@ -64,8 +64,8 @@ t.test('execution providers: the first that loads is used; a missing one fails u
   const fallback = await buildApp({ config: testConfig({ executionProviders: ['cuda', 'webgpu', 'cpu'] }), logger: false });
   t.teardown(() => fallback.close());
   await fallback.engineReady;
-  t.match((await fallback.inject('/models')).json(), { providers: { step: 'cpu', decode: 'cpu' } });
-  t.match((await fallback.inject('/metrics')).payload, /purrception_execution_provider\{graph="step",provider="cpu"\} 1/);
+  t.match((await fallback.inject('/models')).json().models[0], { providers: { step: 'cpu', decode: 'cpu' } });
+  t.match((await fallback.inject('/metrics')).payload, /purrception_execution_provider\{model="oracle",graph="step",provider="cpu"\} 1/);
   for (const provider of ['cuda', 'webgpu'] as const) {
     const app = await buildApp({ config: testConfig({ executionProviders: [provider] }), logger: false });
     await t.rejects(app.engineReady, { code: 'PROVIDER_UNAVAILABLE', message: new RegExp(`no execution provider could load the step graph \\(tried ${provider}\\): ${provider}: `) });

@@ -93,7 +93,7 @@ t.test('an engine that rejects for one class: 500 for that class only, no stack,
   const app = await readyApp(
     { modelDir: TINY_DIR, cacheBytes: 0 },
     {
-      startEngine: async (observer) => {
+      startEngine: async (_model, observer) => {
         inner = await EngineClient.start({ modelDir: TINY_DIR, executionProviders: ['cpu'], maxBatch: 8, threads: 1, queueLimit: 16, observer });
         const engine = inner;
         return {

@@ -51,6 +51,6 @@ t.test('hundreds of concurrent requests: PNG or 503 with Retry-After, none hangs
   const after = await fetch(`${url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ class: 'cat', steps: 3 }) });
   t.equal(after.status, 200, 'a request succeeds afterwards');
   await after.arrayBuffer();
-  const depth = /^purrception_queue_depth (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text());
+  const depth = /^purrception_queue_depth\{model="[^"]*"\} (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text());
   t.equal(depth?.[1], '0', 'nothing left in the engine');
 });

@@ -1,5 +1,5 @@
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { EncodeData, EncodeErrors, EncodeResponses, GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
+import type { EncodeData, EncodeErrors, EncodeResponses, GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelData, GetModelErrors, GetModelResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
      * You can provide a client instance returned by `createClient()` instead of
@@ -18,13 +18,17 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  */
 export declare const getHealth: <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetHealthResponses, unknown, ThrowOnError, "fields">;
 /**
- * The model is loaded and warmed up, and the server is not draining
+ * Every model is loaded and warmed up, and the server is not draining
  */
 export declare const getReady: <ThrowOnError extends boolean = false>(options?: Options<GetReadyData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetReadyResponses, GetReadyErrors, ThrowOnError, "fields">;
 /**
- * The loaded model: labels, image size, defaults, whether it takes images, limits
+ * Every served model: labels, image size, defaults, whether it takes images, limits
  */
 export declare const getModels: <ThrowOnError extends boolean = false>(options?: Options<GetModelsData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetModelsResponses, GetModelsErrors, ThrowOnError, "fields">;
+/**
+ * One served model, by name
+ */
+export declare const getModel: <ThrowOnError extends boolean = false>(options: Options<GetModelData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetModelResponses, GetModelErrors, ThrowOnError, "fields">;
 /**
  * Prometheus metrics
  */

@@ -5,15 +5,23 @@ import { client } from './client.gen.js';
  */
 export const getHealth = (options) => (options?.client ?? client).get({ url: '/health', ...options });
 /**
- * The model is loaded and warmed up, and the server is not draining
+ * Every model is loaded and warmed up, and the server is not draining
  */
 export const getReady = (options) => (options?.client ?? client).get({ url: '/ready', ...options });
 /**
- * The loaded model: labels, image size, defaults, whether it takes images, limits
+ * Every served model: labels, image size, defaults, whether it takes images, limits
  */
 export const getModels = (options) => (options?.client ?? client).get({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/models',
+    ...options
+});
+/**
+ * One served model, by name
+ */
+export const getModel = (options) => (options.client ?? client).get({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{name}',
     ...options
 });
 /**

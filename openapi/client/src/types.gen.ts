@@ -21,6 +21,76 @@ export type ErrorResponse = {
 };
 
 /**
+ * A served model: its manifest, whether it takes images, its providers and limits
+ */
+export type ModelInfo = {
+    format: string;
+    name: string;
+    description: string;
+    image: {
+        height: number;
+        width: number;
+    };
+    latent: {
+        channels: number;
+        height: number;
+        width: number;
+    };
+    codebook_size: number;
+    num_classes: number;
+    labels: Array<string>;
+    defaults: {
+        steps: number;
+        tau: number;
+        cfg: number;
+        sampler?: string;
+        grid?: string;
+        guidance?: {
+            from: number;
+            to: number;
+        };
+    };
+    /**
+     * Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works
+     */
+    imageInput: boolean;
+    /**
+     * Execution provider running each graph (encode only with an encoder)
+     */
+    providers: {
+        step: string;
+        decode: string;
+        encode?: string;
+    };
+    limits: {
+        /**
+         * Most images sampled together in one step-graph run (MAX_BATCH)
+         */
+        maxBatch: number;
+        /**
+         * Most images waiting for a batch slot (QUEUE_LIMIT); a request of n images needs n places
+         */
+        queueLimit: number;
+        /**
+         * Most images in one request (n)
+         */
+        maxImages: number;
+        /**
+         * Largest request body without an image, bytes (BODY_LIMIT)
+         */
+        bodyLimit: number;
+        /**
+         * Largest request body with an image, bytes (IMAGE_BODY_LIMIT)
+         */
+        imageBodyLimit: number;
+        /**
+         * Most pixels an input image or mask may have
+         */
+        maxInputPixels: number;
+    };
+};
+
+/**
  * Entropy of the posterior over codes, per latent position
  */
 export type Uncertainty = {
@@ -91,6 +161,10 @@ export type GeneratedImage = {
  * Answer to Accept: application/json
  */
 export type GenerateJson = {
+    /**
+     * The model that drew the images
+     */
+    model: string;
     class: string;
     classId: number;
     sampler: string;
@@ -346,77 +420,59 @@ export type GetModelsError = GetModelsErrors[keyof GetModelsErrors];
 
 export type GetModelsResponses = {
     /**
-     * The model this server runs
+     * The models this server runs
      */
     200: {
-        format: string;
-        name: string;
-        description: string;
-        image: {
-            height: number;
-            width: number;
-        };
-        latent: {
-            channels: number;
-            height: number;
-            width: number;
-        };
-        codebook_size: number;
-        num_classes: number;
-        labels: Array<string>;
-        defaults: {
-            steps: number;
-            tau: number;
-            cfg: number;
-            sampler?: string;
-            grid?: string;
-            guidance?: {
-                from: number;
-                to: number;
-            };
-        };
         /**
-         * Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works
+         * The model of requests without `model`
          */
-        imageInput: boolean;
+        default: string;
         /**
-         * Execution provider running each graph (encode only with an encoder)
+         * Every served model, in MODEL_DIR order (the default first)
          */
-        providers: {
-            step: string;
-            decode: string;
-            encode?: string;
-        };
-        limits: {
-            /**
-             * Most images sampled together in one step-graph run (MAX_BATCH)
-             */
-            maxBatch: number;
-            /**
-             * Most images waiting for a batch slot (QUEUE_LIMIT); a request of n images needs n places
-             */
-            queueLimit: number;
-            /**
-             * Most images in one request (n)
-             */
-            maxImages: number;
-            /**
-             * Largest request body without an image, bytes (BODY_LIMIT)
-             */
-            bodyLimit: number;
-            /**
-             * Largest request body with an image, bytes (IMAGE_BODY_LIMIT)
-             */
-            imageBodyLimit: number;
-            /**
-             * Most pixels an input image or mask may have
-             */
-            maxInputPixels: number;
-        };
+        models: Array<ModelInfo>;
     };
 };
 
 export type GetModelsResponse = GetModelsResponses[keyof GetModelsResponses];
+
+export type GetModelData = {
+    body?: never;
+    path: {
+        /**
+         * The model's name (its manifest's `name`)
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/models/{name}';
+};
+
+export type GetModelErrors = {
+    /**
+     * A missing or wrong API key (only when the server sets API_KEYS)
+     */
+    401: ErrorResponse;
+    /**
+     * UNKNOWN_MODEL: no model of that name is served; the message lists those that are
+     */
+    404: ErrorResponse;
+    /**
+     * The API key is past RATE_LIMIT requests per minute; Retry-After says when to retry
+     */
+    429: ErrorResponse;
+};
+
+export type GetModelError = GetModelErrors[keyof GetModelErrors];
+
+export type GetModelResponses = {
+    /**
+     * The model
+     */
+    200: ModelInfo;
+};
+
+export type GetModelResponse = GetModelResponses[keyof GetModelResponses];
 
 export type GetMetricsData = {
     body?: never;
@@ -449,6 +505,10 @@ export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
 
 export type GenerateData = {
     body: {
+        /**
+         * The model to run, by its name as listed by GET /models (default: the first listed)
+         */
+        model?: string;
         /**
          * The class to draw, by id or label
          */
@@ -543,7 +603,7 @@ export type GenerateData = {
 
 export type GenerateErrors = {
     /**
-     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -593,6 +653,10 @@ export type GenerateResponse = GenerateResponses[keyof GenerateResponses];
 
 export type GenerateStreamData = {
     body: {
+        /**
+         * The model to run, by its name as listed by GET /models (default: the first listed)
+         */
+        model?: string;
         /**
          * The class to draw, by id or label
          */
@@ -679,7 +743,7 @@ export type GenerateStreamData = {
 
 export type GenerateStreamErrors = {
     /**
-     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -726,6 +790,10 @@ export type GenerateStreamResponse = GenerateStreamResponses[keyof GenerateStrea
 export type EncodeData = {
     body: {
         /**
+         * The model to run, by its name as listed by GET /models (default: the first listed)
+         */
+        model?: string;
+        /**
          * The image (base64 PNG, JPEG or WebP, or a data: URL of it), prepared as for POST /generate: flattened over white, scaled to cover and cropped at the centre
          */
         image: string;
@@ -737,7 +805,7 @@ export type EncodeData = {
 
 export type EncodeErrors = {
     /**
-     * The body or an option is invalid; the message names the field. Image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**

@@ -9,10 +9,10 @@ import { requestSignal } from '../cancellation.js';
 import { decodeBase64, requireEncoder } from '../image-input.js';
 import { renderEncoding } from '../render.js';
 import { EncodeBody, EncodeJson, errorResponses } from '../schemas.js';
-import type { ServiceContext } from '../context.js';
+import { modelNamed, type ServiceContext } from '../context.js';
 
 export function encodeRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { manifest, config } = context;
+  const { config } = context;
   app.post<{ Body: EncodeBody }>(
     '/encode',
     {
@@ -33,9 +33,11 @@ export function encodeRoutes(app: FastifyInstance, context: ServiceContext): voi
       },
     },
     async (request, reply) => {
+      const model = modelNamed(context.models, request.body.model);
+      const { manifest } = model;
       requireEncoder(manifest);
       const { pixels } = await readInputImage(decodeBase64(request.body.image, 'body/image'), manifest.image, 'body/image');
-      const admission = context.admit();
+      const admission = context.admit(model);
       const cancellation = requestSignal(reply, config.requestTimeoutMs);
       try {
         const result = await admission.engine.encode({ pixels, reconstruct: true }, cancellation.signal);

@@ -13,7 +13,7 @@ import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest, withSeeds } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
 import { FORMATS, GenerateBody, GenerateResponse, MEDIA_TYPES, errorResponses, type GenerateJson, type ImageFormat } from '../schemas.js';
-import type { ServiceContext } from '../context.js';
+import { modelNamed, type ServiceContext } from '../context.js';
 
 /**
  * What the answer is: JSON or an image, and the image format. `format` in the body fixes the format;
@@ -44,7 +44,7 @@ export function serverTiming(results: readonly SampleResult[], encodeMs: number)
 }
 
 export function generateRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { manifest, cache, metrics, config } = context;
+  const { cache, metrics, config } = context;
   app.post<{ Body: GenerateBody }>(
     '/generate',
     {
@@ -66,6 +66,8 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       const { body } = request;
       reply.header('Vary', 'Accept');
       const { json, format } = answerKind(request.headers.accept, body.format);
+      const model = modelNamed(context.models, body.model);
+      const { manifest } = model;
       const first = toSampleRequest(manifest, body);
       if (first.uncertainty && !json) {
         throw new InvalidOptionError('body/uncertainty needs Accept: application/json (or POST /generate/stream): an image answer has no room for the heatmaps');
@@ -81,9 +83,9 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       const quality = body.quality ?? DEFAULT_QUALITY;
       const samples = withSeeds(first, n);
       // Admitted: the drain waits until this answer is written.
-      const admission = context.admit();
+      const admission = context.admit(model);
       try {
-        reply.header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
+        reply.header('X-Model', model.name).header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
         // Seeded image answers are cached; the key holds everything that changes their bytes.
         const { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance } = first;
         const image = input ? { image: input.digest, strength: input.strength } : {};
@@ -98,12 +100,12 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
           const start = input && (await startFrom(admission.engine, input, cancellation.signal));
           results = await sampleTogether(admission.engine, start ? samples.map((s) => ({ ...s, start })) : samples, config, cancellation.signal);
         } catch (err) {
-          metrics.samples.inc({ outcome: outcomeOf(err) }, n);
+          metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) }, n);
           throw err;
         } finally {
           cancellation.dispose();
         }
-        metrics.samples.inc({ outcome: 'done' }, n);
+        metrics.samples.inc({ model: model.name, outcome: 'done' }, n);
         const meanEntropy = results.reduce((sum, r) => sum + r.meanEntropy, 0) / n;
         reply.header('X-Cache', key === undefined ? 'off' : 'miss').header('X-Mean-Entropy', meanEntropy.toFixed(4));
 
@@ -111,7 +113,7 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
         if (json) {
           const options = { format, quality, codes: body.codes ? manifest.latent : undefined };
           const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, options, manifest.codebook_size)));
-          const answer: GenerateJson = { class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
+          const answer: GenerateJson = { model: model.name, class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
           return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
         }
         const grid = tile(results);

@@ -1,10 +1,12 @@
-// GET /health and /ready (always open), /models and /metrics (behind the API key when keys are set).
+// GET /health and /ready (always open), /models, /models/{name} and /metrics (behind the API key when
+// keys are set).
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, MAX_INPUT_PIXELS } from '../../limits.js';
 import { hasEncoder } from '../../model/manifest.js';
 import { errorBody } from '../error-response.js';
-import { ModelInfo, NotReady, Status, errorResponses } from '../schemas.js';
-import { unavailable, type ServiceContext } from '../context.js';
+import { ModelInfo, ModelList, NotReady, Status, errorResponses } from '../schemas.js';
+import { modelNamed, unavailable, type ServedModel, type ServiceContext } from '../context.js';
 
 export function healthRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.get(
@@ -25,7 +27,7 @@ export function healthRoutes(app: FastifyInstance, context: ServiceContext): voi
     '/ready',
     {
       schema: {
-        summary: 'The model is loaded and warmed up, and the server is not draining',
+        summary: 'Every model is loaded and warmed up, and the server is not draining',
         operationId: 'getReady',
         tags: ['status'],
         security: [],
@@ -45,27 +47,42 @@ export function healthRoutes(app: FastifyInstance, context: ServiceContext): voi
 }
 
 export function statusRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { manifest, metrics } = context;
+  const { models, metrics } = context;
+  const info = (model: ServedModel) => {
+    const { maxBatch, queueLimit, bodyLimit, imageBodyLimit } = context.config;
+    return {
+      ...model.manifest,
+      imageInput: hasEncoder(model.manifest),
+      providers: model.engine?.providers ?? { step: 'loading', decode: 'loading' },
+      limits: { maxBatch, queueLimit, maxImages: LIMITS.n.max, bodyLimit, imageBodyLimit, maxInputPixels: MAX_INPUT_PIXELS },
+    };
+  };
 
   app.get(
     '/models',
     {
       schema: {
-        summary: 'The loaded model: labels, image size, defaults, whether it takes images, limits',
+        summary: 'Every served model: labels, image size, defaults, whether it takes images, limits',
         operationId: 'getModels',
         tags: ['models'],
-        response: { 200: { ...ModelInfo, description: 'The model this server runs' }, ...errorResponses(401, 429) },
+        response: { 200: ModelList, ...errorResponses(401, 429) },
       },
     },
-    async () => {
-      const { maxBatch, queueLimit, bodyLimit, imageBodyLimit } = context.config;
-      return {
-        ...manifest,
-        imageInput: hasEncoder(manifest),
-        providers: context.providers() ?? { step: 'loading', decode: 'loading' },
-        limits: { maxBatch, queueLimit, maxImages: LIMITS.n.max, bodyLimit, imageBodyLimit, maxInputPixels: MAX_INPUT_PIXELS },
-      };
+    async () => ({ default: models[0]!.name, models: models.map(info) }),
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/models/:name',
+    {
+      schema: {
+        summary: 'One served model, by name',
+        operationId: 'getModel',
+        tags: ['models'],
+        params: { type: 'object', properties: { name: { type: 'string', description: 'The model\'s name (its manifest\'s `name`)' } }, required: ['name'] },
+        response: { 200: { ...Type.Ref(ModelInfo), description: 'The model' }, ...errorResponses(401, 404, 429) },
+      },
     },
+    async (request) => info(modelNamed(models, request.params.name, 'path')),
   );
 
   app.get(

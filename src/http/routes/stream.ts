@@ -16,7 +16,7 @@ import { renderImage } from '../render.js';
 import { sampleTogether, toSampleRequest } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
 import { StreamBody, StreamResponse, errorResponses, type StreamEvent } from '../schemas.js';
-import type { ServiceContext } from '../context.js';
+import { modelNamed, type ServiceContext } from '../context.js';
 import { outcomeOf } from './generate.js';
 
 /** One server-sent event; data is one JSON line. */
@@ -25,7 +25,7 @@ export function sseEvent(data: StreamEvent): string {
 }
 
 export function streamRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { manifest, metrics, config } = context;
+  const { metrics, config } = context;
   app.post<{ Body: StreamBody }>(
     '/generate/stream',
     {
@@ -46,17 +46,19 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
       if (negotiate(request.headers.accept, ['text/event-stream']) === undefined) {
         throw new NotAcceptableError(`Accept "${request.headers.accept ?? ''}" does not allow text/event-stream, the only answer of this route`);
       }
+      const model = modelNamed(context.models, body.model);
+      const { manifest } = model;
       const first = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
       const input = await readImageFields(manifest, body);
       // NOT_READY / DRAINING as a JSON 503, before the stream opens; the drain waits for what it admits.
-      const admission = context.admit();
+      const admission = context.admit(model);
       const cancellation = requestSignal(reply, config.requestTimeoutMs);
       let sample: SampleRequest;
       try {
         // The image is encoded before the stream opens: a failure is still a plain JSON error.
         sample = input ? { ...first, start: await startFrom(admission.engine, input, cancellation.signal) } : first;
       } catch (err) {
-        metrics.samples.inc({ outcome: outcomeOf(err) });
+        metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) });
         cancellation.dispose();
         admission.release();
         throw err;
@@ -67,6 +69,7 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         'x-accel-buffering': 'no', // proxies must not hold events back
+        'x-model': model.name,
         'x-seed': String(sample.seed),
         'x-class': manifest.labels[sample.classId],
       });
@@ -86,13 +89,13 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
 
       try {
         const [result] = await sampleTogether(admission.engine, [sample], config, cancellation.signal, onProgress);
-        metrics.samples.inc({ outcome: 'done' });
+        metrics.samples.inc({ model: model.name, outcome: 'done' });
         await pending;
         const options = { format: 'png' as const, quality: undefined, codes: body.codes ? manifest.latent : undefined };
         const image = await renderImage(result!, sample.seed, options, manifest.codebook_size);
         write({ type: 'done', class: manifest.labels[sample.classId]!, ...image });
       } catch (err) {
-        metrics.samples.inc({ outcome: outcomeOf(err) });
+        metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) });
         await pending.catch(() => undefined);
         const error = err as Error & { statusCode?: number; code?: string };
         if (isHidden(statusOf(error))) request.log.error({ err: error }, 'stream failed');
