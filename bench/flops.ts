@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadModelSpec } from '../src/model/manifest.js';
+import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
 import { guideAll, type StepBatch } from '../src/engine/scheduler.js';
 import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './common.js';
@@ -105,7 +105,7 @@ for (const batch of f['batches']!.split(',').map(Number)) {
     t: new Float32Array(batch).fill(0.5),
     y: new BigInt64Array(batch).fill(1n),
     cfg: new Float32Array(batch).fill(manifest.defaults.cfg),
-    tau: new Float32Array(batch).fill(manifest.defaults.tau),
+    tau: new Float32Array(batch).fill(defaultTau(manifest)),
     guide: guideAll(batch),
   };
   await model.step(stepBatch);

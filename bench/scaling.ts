@@ -6,7 +6,7 @@
 //   npx tsc -p . && node dist/bench/scaling.js [--model DIR] [--runs 5] [--threads N]
 import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
-import { loadModelSpec } from '../src/model/manifest.js';
+import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
 import { guideAll } from '../src/engine/scheduler.js';
 import { BENCH_MODEL, describe, flags, modelDir, num, readManifest, table, threads } from './common.js';
@@ -53,7 +53,7 @@ table('Cost vs batch (one run of each graph)', ['batch', 'step ms', 'step ms/sam
 
 // 2. steps (engine, 8 concurrent, full requests)
 const engine = await EngineClient.start({ modelDir: dir, executionProviders: ['cpu'], maxBatch: 16, threads: nThreads, queueLimit: 1024 });
-const req = (steps: number, seed: number) => ({ classId: seed % manifest.num_classes, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps, seed });
+const req = (steps: number, seed: number) => ({ classId: seed % manifest.num_classes, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps, seed });
 await Promise.all(Array.from({ length: 8 }, (_, i) => engine.generate(req(2, i))));
 const stepRows: (string | number)[][] = [];
 let base = NaN;

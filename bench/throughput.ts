@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
+import { defaultTau } from '../src/model/manifest.js';
 import {
   ROOT, benchConfig, body, closedLoop, describe, flags, modelDir, num, ok, readManifest, startService, table, threads,
 } from './common.js';
@@ -32,7 +33,7 @@ if (existsSync(`${ckpt}/dit`) && existsSync(`${ckpt}/vq`)) {
   const run = spawnSync(
     '/usr/bin/python3',
     [`${ROOT}bench/torch_sampler.py`, '--ckpt', ckpt, '--batch', String(concurrency), '--steps', String(steps),
-      '--rounds', String(rounds), '--threads', String(nThreads), '--cfg', String(manifest.defaults.cfg), '--tau', String(manifest.defaults.tau)],
+      '--rounds', String(rounds), '--threads', String(nThreads), '--cfg', String(manifest.defaults.cfg), '--tau', String(defaultTau(manifest))],
     { encoding: 'utf8' },
   );
   if (run.status !== 0) throw new Error(`torch_sampler.py failed:\n${run.stderr}`);
@@ -45,10 +46,10 @@ if (existsSync(`${ckpt}/dit`) && existsSync(`${ckpt}/vq`)) {
 const engine = await EngineClient.start({
   modelDir: dir, executionProviders: ['cpu'], maxBatch: 16, threads: nThreads, queueLimit: 1024,
 });
-const warm = Array.from({ length: concurrency }, () => engine.generate({ classId: 0, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps: 2, seed: 1 }));
+const warm = Array.from({ length: concurrency }, () => engine.generate({ classId: 0, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps: 2, seed: 1 }));
 await Promise.all(warm); // every batch size up to `concurrency` allocated once
 const engineSeconds = await closedLoopSeconds(concurrency, images, (n) =>
-  engine.generate({ classId: n % manifest.num_classes, tau: manifest.defaults.tau, cfg: manifest.defaults.cfg, steps, seed: n }),
+  engine.generate({ classId: n % manifest.num_classes, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps, seed: n }),
 );
 const engineRate = images / engineSeconds;
 await engine.close();

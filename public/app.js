@@ -7,6 +7,9 @@
 /* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator, FileReader, Image */
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
+/** Whether the model has a posterior over codes: tau and the uncertainty map apply (refusedFields). */
+const hasPosterior = () => !model.refusedFields.includes('tau');
+
 /** Every served model (GET /models), and the one the form is set up for. */
 let models = [];
 let model;
@@ -26,7 +29,7 @@ function body() {
   const request = {
     model: model.name,
     class: $('class').value,
-    tau: $('schedule').checked ? { start: tau, end: Number($('tauEnd').value) } : tau,
+    ...(hasPosterior() ? { tau: $('schedule').checked ? { start: tau, end: Number($('tauEnd').value) } : tau } : {}),
     cfg: Number($('cfg').value),
     steps: Number($('steps').value),
     seed: Number($('seed').value),
@@ -87,8 +90,10 @@ function selectModel(name) {
   model = models.find((m) => m.name === name);
   $('model').textContent = `${model.name}: ${model.description} (${model.image.width}×${model.image.height}, ${model.num_classes} classes)`;
   $('class').replaceChildren(...model.labels.map((label) => new Option(label, label)));
-  $('tau').value = model.defaults.tau;
-  $('tauEnd').value = model.defaults.tau;
+  $('tau').value = model.defaults.tau ?? 1;
+  $('tauEnd').value = model.defaults.tau ?? 1;
+  $('tauControls').hidden = !hasPosterior();
+  $('uncertaintyPanel').hidden = !hasPosterior();
   $('cfg').value = model.defaults.cfg;
   $('steps').value = model.defaults.steps;
   $('sampler').value = model.defaults.sampler ?? 'euler';
@@ -137,7 +142,7 @@ async function generate(event) {
     const res = await fetch('/generate/stream', {
       method: 'POST',
       headers: headers(),
-      body: JSON.stringify({ ...request, uncertainty: true, ...previews }),
+      body: JSON.stringify({ ...request, ...(hasPosterior() ? { uncertainty: true } : {}), ...previews }),
       signal: controller.signal,
     });
     if (!res.ok) throw new Error((await res.json()).message);
@@ -150,8 +155,10 @@ async function generate(event) {
       else if (kind === 'done') {
         show('result', `data:${data.mediaType};base64,${data.data}`);
         $('result').dataset.seed = String(data.seed);
-        show('uncertainty', `data:image/png;base64,${data.uncertainty.heatmap}`);
-        $('entropy').textContent = `mean ${data.uncertainty.mean.toFixed(3)}, max ${data.uncertainty.max.toFixed(3)} nats`;
+        if (data.uncertainty) {
+          show('uncertainty', `data:image/png;base64,${data.uncertainty.heatmap}`);
+          $('entropy').textContent = `mean ${data.uncertainty.mean.toFixed(3)}, max ${data.uncertainty.max.toFixed(3)} nats`;
+        }
         $('timing').textContent = `(${Math.round(data.timings.queueMs + data.timings.sampleMs)} ms)`;
         $('progress').value = 1;
         setStatus('Done');

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EngineClient } from '../../src/engine/client.js';
 import { parseProviders } from '../../src/config.js';
-import { graphPathFor, loadModelSpec } from '../../src/model/manifest.js';
+import { defaultTau, graphPathFor, loadModelSpec } from '../../src/model/manifest.js';
 import { closedLoopSeconds } from '../timing.js';
 
 const { values: f } = parseArgs({
@@ -28,7 +28,8 @@ const spec = loadModelSpec(f.model);
 const providers = parseProviders(f.providers);
 const levels = f.levels.split(',').map(Number);
 const steps = Number(f.steps);
-const { tau, cfg } = spec.manifest.defaults;
+const { cfg } = spec.manifest.defaults;
+const tau = defaultTau(spec.manifest);
 const base = { side: 'engine', shape: f.label.split(':')[0], model: f.model, label: f.label, steps };
 const emit = (record: Record<string, unknown>): void => console.log(JSON.stringify({ ...base, ...record }));
 

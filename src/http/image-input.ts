@@ -45,6 +45,9 @@ export function requireEncoder(manifest: Manifest): void {
   }
 }
 
+/** The request fields of an image input: only models with an encoder take them. */
+export const IMAGE_FIELDS = ['image', 'strength', 'mask'] as const;
+
 /** The image input of a request, or undefined without one; strength and mask need an image. */
 export async function readImageFields(manifest: Manifest, fields: ImageFields): Promise<ImageInput | undefined> {
   if (fields.image === undefined) {

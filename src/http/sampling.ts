@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/client.js';
-import type { Manifest } from '../model/manifest.js';
+import { defaultTau, hasPosterior, objectiveOf, type Manifest } from '../model/manifest.js';
 import type { ProgressEvent, SampleRequest, SampleResult } from '../engine/protocol.js';
 import type { GenerateBody, StreamBody } from './schemas.js';
 
@@ -20,9 +20,20 @@ export function resolveClass(manifest: Manifest, value: number | string): number
   throw new UnknownClassError(`body/class "${value}" is not a label of this model. Should be one of: ${labels.join(', ')}`);
 }
 
+/** Request fields that need a posterior over codes (a purrception model). */
+export const POSTERIOR_FIELDS = ['tau', 'uncertainty', 'uncertaintyStep'] as const;
+
 /** The sample of image 0; image i differs only by its seed. */
 export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamBody): SampleRequest {
   const { defaults } = manifest;
+  if (!hasPosterior(manifest)) {
+    const field = POSTERIOR_FIELDS.find((name) => body[name] !== undefined);
+    if (field !== undefined) {
+      throw new InvalidOptionError(
+        `body/${field} does not apply to the model ${manifest.name}: it is a ${objectiveOf(manifest)} model, which predicts a vector, not a posterior over codes, so it has no temperature and no uncertainty (GET /models lists its refusedFields)`,
+      );
+    }
+  }
   const steps = body.steps ?? defaults.steps;
   const uncertainty = body.uncertainty === true || body.uncertaintyStep !== undefined; // a step implies the maps
   if (body.uncertaintyStep !== undefined && body.uncertaintyStep >= steps) {
@@ -34,7 +45,7 @@ export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamB
   const guidance = body.guidance ?? defaults.guidance;
   return {
     classId: resolveClass(manifest, body.class),
-    tau: typeof body.tau === 'object' ? { start: body.tau.start, end: body.tau.end } : (body.tau ?? defaults.tau),
+    tau: typeof body.tau === 'object' ? { start: body.tau.start, end: body.tau.end } : (body.tau ?? defaultTau(manifest)),
     cfg: body.cfg ?? defaults.cfg,
     steps,
     seed: body.seed ?? randomInt(0, 2 ** 32),

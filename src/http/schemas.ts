@@ -318,6 +318,12 @@ export const ModelInfo = Type.Object({
   format: Type.String(),
   name: Type.String(),
   description: Type.String(),
+  objective: Type.String({
+    description: 'What the DiT predicts: purrception (a posterior over codes), cfm (a velocity) or cfm-endpoint (the endpoint z_1)',
+  }),
+  refusedFields: Type.Array(Type.String(), {
+    description: 'Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, the image fields without an encoder',
+  }),
   image: Type.Object({ height: Type.Integer(), width: Type.Integer() }),
   latent: Type.Object({ channels: Type.Integer(), height: Type.Integer(), width: Type.Integer() }),
   codebook_size: Type.Integer(),
@@ -325,7 +331,7 @@ export const ModelInfo = Type.Object({
   labels: Type.Array(Type.String()),
   defaults: Type.Object({
     steps: Type.Integer(),
-    tau: Type.Number(),
+    tau: Type.Optional(Type.Number({ description: 'Absent for models without a posterior' })),
     cfg: Type.Number(),
     sampler: Type.Optional(Type.String()),
     grid: Type.Optional(Type.String()),

@@ -11,12 +11,23 @@ import { GRIDS, SAMPLERS } from '../engine/sampler.js';
 
 export const MODEL_FORMAT = 'purrception.onnx.v1';
 
+/**
+ * What the step graph's DiT was trained to predict (the reference code's names). All serve through the
+ * mu contract: purrception computes mu as the barycenter of a posterior over codes (tau, entropy);
+ * cfm-endpoint predicts mu itself and cfm the velocity v, exported as mu = z + (1 - t) v. Neither has
+ * a posterior, so their step graphs take no tau and give no entropy. dfm samples codes, not vectors.
+ */
+export const OBJECTIVES = ['purrception', 'cfm', 'cfm-endpoint'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
 const PositiveInt = Type.Integer({ minimum: 1 });
 const InUnit = Type.Number({ minimum: LIMITS.guidance.min, maximum: LIMITS.guidance.max });
 const ManifestSchema = Type.Object({
   format: Type.Literal(MODEL_FORMAT),
   name: Type.String({ minLength: 1 }),
   description: Type.String(),
+  /** Absent: purrception (models exported before the field). */
+  objective: Type.Optional(Type.Union(OBJECTIVES.map((name) => Type.Literal(name)))),
   image: Type.Object({ height: PositiveInt, width: PositiveInt }),
   latent: Type.Object({ channels: PositiveInt, height: PositiveInt, width: PositiveInt }),
   codebook_size: Type.Integer({ minimum: 2 }),
@@ -25,7 +36,8 @@ const ManifestSchema = Type.Object({
   labels: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64 })),
   defaults: Type.Object({
     steps: Type.Integer({ minimum: LIMITS.steps.min, maximum: LIMITS.steps.max }),
-    tau: Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max }),
+    /** Required for purrception; models without a posterior have no temperature. */
+    tau: Type.Optional(Type.Number({ exclusiveMinimum: LIMITS.tau.exclusiveMin, maximum: LIMITS.tau.max })),
     cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
     /** Optional, measured per model (docs/samplers.md); absent: euler, uniform, guidance everywhere. */
     sampler: Type.Optional(Type.Union(SAMPLERS.map((name) => Type.Literal(name)))),
@@ -72,6 +84,20 @@ export interface ModelSpec {
   variants: Record<GraphName, Partial<Record<Provider, string>>>;
 }
 
+export function objectiveOf(manifest: Manifest): Objective {
+  return manifest.objective ?? 'purrception';
+}
+
+/** True when the step graph computes a posterior over codes: tau applies and it reports its entropy. */
+export function hasPosterior(manifest: Manifest): boolean {
+  return objectiveOf(manifest) === 'purrception';
+}
+
+/** The default temperature; 1 for a model without a posterior, whose step graph takes none. */
+export function defaultTau(manifest: Manifest): number {
+  return manifest.defaults.tau ?? 1;
+}
+
 /** True when the model can start from an image (its manifest lists an encode graph). */
 export function hasEncoder(manifest: Manifest): boolean {
   return manifest.graphs.encode !== undefined;
@@ -90,6 +116,10 @@ function fieldName(path: string): string {
 }
 
 export function validateManifest(value: unknown, file: string): Manifest {
+  const objective = (value as { objective?: unknown } | null)?.objective;
+  if (objective === 'dfm') {
+    throw new ModelError(`${file}: field "objective" is dfm, which samples codes rather than following mu; this version serves ${OBJECTIVES.join(', ')}`);
+  }
   const first = Value.Errors(ManifestSchema, value).First();
   if (first) throw new ModelError(`${file}: field "${fieldName(first.path)}" ${first.message.toLowerCase()}`);
   const manifest = value as Manifest;
@@ -100,6 +130,9 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (new Set(labels).size !== labels.length) throw new ModelError(`${file}: field "labels" has duplicate names`);
   if (nullClass !== numClasses) {
     throw new ModelError(`${file}: field "null_class" must equal num_classes (${numClasses}), got ${nullClass}`);
+  }
+  if (hasPosterior(manifest) && manifest.defaults.tau === undefined) {
+    throw new ModelError(`${file}: field "defaults.tau" is required for a ${objectiveOf(manifest)} model (the posterior's temperature)`);
   }
   const guidance = manifest.defaults.guidance;
   if (guidance && guidance.from > guidance.to) {

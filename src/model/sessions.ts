@@ -11,7 +11,7 @@ import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
 import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
 import type { GraphFiles, LoadedProviders } from '../engine/protocol.js';
-import { graphPathFor, type GraphName, type ModelSpec } from './manifest.js';
+import { graphPathFor, hasPosterior, type GraphName, type ModelSpec } from './manifest.js';
 
 type Dims = readonly (number | string)[];
 interface Port {
@@ -139,6 +139,11 @@ export class OrtModel implements ModelRunner {
     readonly guidesRows: boolean,
   ) {}
 
+  /** Whether the step graph has the posterior's tau input and entropy output (purrception models). */
+  private get posterior(): boolean {
+    return hasPosterior(this.spec.manifest);
+  }
+
   static async load(spec: ModelSpec, options: SessionOptions): Promise<OrtModel> {
     const { latent, image } = spec.manifest;
     const zDims = [undefined, latent.channels, latent.height, latent.width];
@@ -164,12 +169,12 @@ export class OrtModel implements ModelRunner {
         { name: 't', type: 'float32', dims: [undefined] },
         { name: 'y', type: 'int64', dims: [undefined] },
         { name: 'cfg', type: 'float32', dims: [undefined] },
-        { name: 'tau', type: 'float32', dims: [undefined] },
+        ...(hasPosterior(spec.manifest) ? [{ name: 'tau', type: 'float32' as const, dims: [undefined] }] : []),
         ...(guidesRows ? [{ name: 'guide', type: 'int64' as const, dims: [undefined] }] : []),
       ]);
       checkPorts(step.path, 'output', step.session.outputMetadata, [
         { name: 'mu', type: 'float32', dims: zDims },
-        { name: 'entropy', type: 'float32', dims: [undefined, latent.height, latent.width] },
+        ...(hasPosterior(spec.manifest) ? [{ name: 'entropy', type: 'float32' as const, dims: [undefined, latent.height, latent.width] }] : []),
       ]);
       checkPorts(decode.path, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
       checkPorts(decode.path, 'output', decode.session.outputMetadata, [
@@ -204,11 +209,13 @@ export class OrtModel implements ModelRunner {
       t: new ort.Tensor('float32', batch.t, [n]),
       y: new ort.Tensor('int64', batch.y, [n]),
       cfg: new ort.Tensor('float32', batch.cfg, [n]),
-      tau: new ort.Tensor('float32', batch.tau, [n]),
+      ...(this.posterior ? { tau: new ort.Tensor('float32', batch.tau, [n]) } : {}),
       ...(this.guidesRows ? { guide: new ort.Tensor('int64', batch.guide, [batch.guide.length]) } : {}),
     };
     const out = await this.run(this.stepSession, 'step', feeds);
-    return { mu: out.mu!.data as Float32Array, entropy: out.entropy!.data as Float32Array };
+    // Without a posterior there is no uncertainty: entropy 0 everywhere (requests cannot ask for the maps).
+    const entropy = this.posterior ? (out.entropy!.data as Float32Array) : new Float32Array(n * height * width);
+    return { mu: out.mu!.data as Float32Array, entropy };
   }
 
   async decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }> {

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -33,7 +34,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import torch
 
 from .checkpoint import select
-from .config import DiTConfig, VQConfig
+from .config import VECTOR_OBJECTIVES, DiTConfig, VQConfig
 from .models import DiT, LlamaGenVQ, Tokenizer, VQModel
 
 VQ_PREFIXES = ("encoder.", "decoder.", "quant_conv.", "post_quant_conv.", "quantize.embedding.")
@@ -153,9 +154,15 @@ def convert_dit_state(state: Dict[str, torch.Tensor], cfg: DiTConfig) -> Dict[st
     return ours
 
 
-def dit_from_reference(path: str, heads: Optional[int] = None, prefer_ema: bool = True) -> DiT:
+def dit_from_reference(path: str, heads: Optional[int] = None, prefer_ema: bool = True,
+                       objective: Optional[str] = None) -> DiT:
+    """objective: cfm-endpoint for such checkpoints, whose layout is cfm's (shapes cannot tell)."""
     state = load_reference_dit_state(path, prefer_ema)
     cfg = infer_dit_config(state, heads)
+    if objective is not None and objective != cfg.objective:
+        if not (objective in VECTOR_OBJECTIVES and cfg.objective in VECTOR_OBJECTIVES):
+            raise ValueError(f"{path} has the layout of a {cfg.objective} DiT, not {objective}")
+        cfg = dataclasses.replace(cfg, objective=objective)
     dit = DiT(cfg)
     dit.load_state_dict(convert_dit_state(state, cfg), strict=True)
     if "pos_embed" in state and not torch.allclose(state["pos_embed"], dit.pos_embed, atol=1e-4):
@@ -252,6 +259,8 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     ap = argparse.ArgumentParser(description="Convert reference checkpoints to a model directory.")
     ap.add_argument("--dit-ckpt", required=True, help="reference Purrception checkpoint (.pth)")
+    ap.add_argument("--objective", choices=["cfm-endpoint"],
+                    help="a cfm-endpoint checkpoint (the same layout as cfm, which is inferred)")
     ap.add_argument("--vq-ckpt", required=True, help="tokenizer checkpoint (see --vq-layout)")
     ap.add_argument("--vq-layout", choices=list(VQ_LOADERS), default="ldm",
                     help="ldm: latent-diffusion's vq-f8 (.ckpt); llamagen: LlamaGen's vq-ds8-c2i "
@@ -268,8 +277,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--save-ckpt", help="also write our part checkpoint here (vq/ and dit/)")
     args = ap.parse_args(argv)
 
-    dit = dit_from_reference(args.dit_ckpt, args.heads, prefer_ema=not args.no_ema)
+    dit = dit_from_reference(args.dit_ckpt, args.heads, prefer_ema=not args.no_ema,
+                             objective=args.objective)
     vq: Tokenizer = VQ_LOADERS[args.vq_layout](args.vq_ckpt, args.image_size)
+    if dit.cfg.objective in VECTOR_OBJECTIVES:  # its head has no K outputs to read K from
+        dit.cfg = dataclasses.replace(dit.cfg, codebook_size=vq.cfg.codebook_size)
     if args.labels_file:
         labels = [x.strip() for x in Path(args.labels_file).read_text().splitlines() if x.strip()]
     else:

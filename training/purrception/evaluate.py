@@ -220,7 +220,7 @@ class OnnxModel:
         self.latent_shape = (lat["channels"], lat["height"], lat["width"])
         self.graphs = {k: str(self.dir / v) for k, v in self.manifest["graphs"].items()}
         self.has_encoder = "encode" in self.graphs  # older model directories have none
-        self._guides_rows: Optional[bool] = None  # read from step.onnx on the first sample
+        self._step_inputs: Optional[set] = None  # read from step.onnx on the first sample
 
     def _run(self, graph: str, **feeds: np.ndarray) -> Dict[str, np.ndarray]:
         from .ort import run_onnx
@@ -232,14 +232,15 @@ class OnnxModel:
                generator: torch.Generator) -> torch.Tensor:
         n = len(y)
         z = z0.float().cpu().numpy()
-        feeds = {"y": y.cpu().numpy().astype(np.int64),
-                 "cfg": np.full(n, cfg, np.float32), "tau": np.full(n, tau, np.float32)}
-        if self._guides_rows is None:
-            from .export import has_guide_input
+        if self._step_inputs is None:
+            import onnx
 
-            self._guides_rows = has_guide_input(self.dir / self.manifest["graphs"]["step"])
-        if self._guides_rows:  # every row guided: the same values for any cfg
-            feeds["guide"] = np.arange(n, dtype=np.int64)
+            step = onnx.load(str(self.dir / self.manifest["graphs"]["step"]))
+            self._step_inputs = {i.name for i in step.graph.input}
+        # every row guided (the same values for any cfg); tau only where there is a posterior
+        feeds = {"y": y.cpu().numpy().astype(np.int64), "cfg": np.full(n, cfg, np.float32),
+                 "tau": np.full(n, tau, np.float32), "guide": np.arange(n, dtype=np.int64)}
+        feeds = {k: v for k, v in feeds.items() if k in self._step_inputs}
         for s in range(steps):  # t = s/T; z <- z + (mu - z) / (T - s): the last step lands on mu
             t = np.full(n, s / steps, np.float32)
             mu = self._run("step", z=z, t=t, **feeds)["mu"]

@@ -28,7 +28,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import onnx
@@ -38,12 +38,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import CONTRACT_FORMAT
-from .config import DiTConfig, VQConfig, from_dict, to_dict
+from .config import VECTOR_OBJECTIVES, DiTConfig, VQConfig, from_dict, to_dict
 from .models import DiT, Tokenizer, build_vq
 
 OPSET = 17
 STEP_INPUTS = ["z", "t", "y", "cfg", "tau", "guide"]
 STEP_OUTPUTS = ["mu", "entropy"]
+# A DiT that predicts a vector (cfm, cfm-endpoint) has no posterior over codes: no tau, no entropy
+MEAN_STEP_INPUTS = ["z", "t", "y", "cfg", "guide"]
+MEAN_STEP_OUTPUTS = ["mu"]
 DECODE_INPUTS = ["z"]
 DECODE_OUTPUTS = ["image", "codes"]
 ENCODE_INPUTS = ["image"]
@@ -112,7 +115,7 @@ def for_export(module: nn.Module) -> nn.Module:
 
 
 class StepGraph(nn.Module):
-    """One Euler step's model work for a Purrception DiT (or a CFM DiT, see below).
+    """One Euler step's model work for a Purrception DiT: mu and the posterior's entropy.
 
     head_chunks > 1 computes the K-way head, softmax and barycenter over that many groups of tokens
     (sliced and concatenated in the graph; same outputs), so every (B, tokens, p*p, K) tensor is
@@ -130,6 +133,15 @@ class StepGraph(nn.Module):
 
     def forward(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
                 tau: torch.Tensor, guide: torch.Tensor):
+        h = self.guided_hidden(z, t, y, cfg, guide)  # (B, T, D)
+        tau = tau.view(-1, 1, 1, 1)
+        parts = [self._posterior(part, tau) for part in h.chunk(self.head_chunks, dim=1)]
+        mu = torch.cat([m for m, _ in parts], dim=1)  # (B, T, p*p, C)
+        entropy = torch.cat([e for _, e in parts], dim=1)  # (B, T, p*p, 1)
+        return self.dit.unpatchify(mu), self.dit.unpatchify(entropy)[:, 0]  # (B,C,h,w), (B,h,w)
+
+    def guided_hidden(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
+                      guide: torch.Tensor) -> torch.Tensor:
         dit = self.dit
         n = z.shape[0]
         null = y.index_select(0, guide) * 0 + dit.cfg.null_class  # (G,) null class ids
@@ -141,14 +153,7 @@ class StepGraph(nn.Module):
         # guidance on hidden states, guided rows only: h = h_u + w (h_c - h_u)
         w = cfg.index_select(0, guide).view(-1, 1, 1)
         h_g = h_u + w * (h_c.index_select(0, guide) - h_u)  # (G, T, D)
-        h = h_c.index_copy(0, guide, h_g)  # (B, T, D)
-        if dit.cfg.objective == "cfm":
-            return self._cfm_outputs(z, t, dit.head(h))
-        tau = tau.view(-1, 1, 1, 1)
-        parts = [self._posterior(part, tau) for part in h.chunk(self.head_chunks, dim=1)]
-        mu = torch.cat([m for m, _ in parts], dim=1)  # (B, T, p*p, C)
-        entropy = torch.cat([e for _, e in parts], dim=1)  # (B, T, p*p, 1)
-        return dit.unpatchify(mu), dit.unpatchify(entropy)[:, 0]  # (B,C,h,w), (B,h,w)
+        return h_c.index_copy(0, guide, h_g)  # (B, T, D)
 
     def _posterior(self, h: torch.Tensor, tau: torch.Tensor):
         """pi = softmax(l / tau) over the codebook for tokens h: (E_pi[e], H(pi) in nats)."""
@@ -157,12 +162,35 @@ class StepGraph(nn.Module):
         mu = torch.matmul(pi, self.codebook)  # (B, T', p*p, C): mu = sum_k pi_k e_k
         return mu, -(pi * logp).sum(-1, keepdim=True)
 
-    @staticmethod
-    def _cfm_outputs(z: torch.Tensor, t: torch.Tensor, v: torch.Tensor):
-        # A CFM model predicts v directly; the contract's v = (mu - z) / (1 - t) gives
-        # mu = z + (1 - t) v. Its entropy is zero (deterministic prediction).
-        mu = z + (1 - t).view(-1, 1, 1, 1) * v
-        return mu, (mu * 0).sum(1)
+
+class MeanStepGraph(StepGraph):
+    """The step of a DiT that predicts a vector: mu, the endpoint the contract's velocity
+    v = (mu - z) / (1 - t) flows to. cfm-endpoint predicts mu itself; cfm predicts v, so
+    mu = z + (1 - t) v. Both are linear in the head's output, so guidance on hidden states is
+    guidance on mu, as for Purrception."""
+
+    def forward(self, z: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
+                guide: torch.Tensor):
+        out = self.dit.head(self.guided_hidden(z, t, y, cfg, guide))  # (B, C, h, w)
+        if self.dit.cfg.objective == "cfm-endpoint":
+            return (out,)
+        return (z + (1 - t).view(-1, 1, 1, 1) * out,)
+
+
+def step_graph(dit: DiT, codebook: torch.Tensor, head_chunks: int = 1) -> StepGraph:
+    """The step module of a DiT's objective (dfm samples codes: the contract has no step for it)."""
+    if dit.cfg.objective == "dfm":
+        raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
+    if dit.cfg.objective in VECTOR_OBJECTIVES:
+        return MeanStepGraph(dit, codebook)
+    return StepGraph(dit, codebook, head_chunks)
+
+
+def step_ports(objective: str) -> Tuple[List[str], List[str]]:
+    """The step graph's input and output names for an objective."""
+    if objective in VECTOR_OBJECTIVES:
+        return MEAN_STEP_INPUTS, MEAN_STEP_OUTPUTS
+    return STEP_INPUTS, STEP_OUTPUTS
 
 
 class DecodeGraph(nn.Module):
@@ -343,10 +371,13 @@ def fp16_step_graph(src: Path, dst: Path) -> Dict[str, int]:
             "fp16_weights": len(half_inits)}
 
 
-def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> tuple:
+def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> Dict[str, torch.Tensor]:
+    """Inputs of the objective's step graph by name (step_ports), in the graph's order."""
     c, s = dit_cfg.latent_channels, dit_cfg.latent_size
-    return (torch.randn(batch, c, s, s), torch.rand(batch), torch.zeros(batch, dtype=torch.long),
-            torch.ones(batch), torch.ones(batch), torch.arange(batch))
+    every = {"z": torch.randn(batch, c, s, s), "t": torch.rand(batch),
+             "y": torch.zeros(batch, dtype=torch.long), "cfg": torch.ones(batch),
+             "tau": torch.ones(batch), "guide": torch.arange(batch)}
+    return {name: every[name] for name in step_ports(dit_cfg.objective)[0]}
 
 
 def has_guide_input(step_graph: Path) -> bool:
@@ -374,6 +405,7 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "format": CONTRACT_FORMAT,
         "name": name,
         "description": description or f"Purrception {dit_cfg.objective} model {name}",
+        "objective": dit_cfg.objective,
         "image": {"height": vq_cfg.image_size, "width": vq_cfg.image_size},
         "latent": {"channels": dit_cfg.latent_channels, "height": dit_cfg.latent_size,
                    "width": dit_cfg.latent_size},
@@ -381,8 +413,10 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "num_classes": dit_cfg.num_classes,
         "null_class": dit_cfg.null_class,
         "labels": list(labels),
-        "defaults": {"steps": int(defaults["steps"]), "tau": float(defaults["tau"]),
-                     "cfg": float(defaults["cfg"]),
+        # tau is the posterior's temperature: a model that predicts a vector has none
+        "defaults": {"steps": int(defaults["steps"]), "cfg": float(defaults["cfg"]),
+                     **({} if dit_cfg.objective in VECTOR_OBJECTIVES else
+                        {"tau": float(defaults["tau"])}),
                      **{k: defaults[k] for k in ("sampler", "grid", "guidance") if defaults.get(k)}},
         "graphs": {"step": "step.onnx", "decode": "decode.onnx", "encode": "encode.onnx"},
         "provenance": provenance,
@@ -396,16 +430,15 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
 def export_model(vq: Tokenizer, dit: DiT, out_dir: Union[str, Path], name: str,
                  labels: Sequence[str], defaults: Dict[str, Any], provenance: Dict[str, Any],
                  description: str = "", fp16_weights: bool = False, fp16: bool = False,
-                 head_chunks: int = 1) -> Path:
-    """Write step.onnx, decode.onnx and manifest.json for (vq, dit) into out_dir.
+                 head_chunks: int = 1, encoder: bool = True) -> Path:
+    """Write step.onnx, decode.onnx, encode.onnx and manifest.json for (vq, dit) into out_dir.
 
     fp16_weights: store the weights that are exactly fp16-representable as fp16 (lossless).
     fp16: also write step.fp16.onnx (fp16 compute, fp32 inputs and outputs, see fp16_step_graph)
     and declare it in the manifest as the step graph of the GPU providers (cuda, webgpu).
     head_chunks: see StepGraph (the outputs are the same; only peak tensor sizes change).
+    encoder: False leaves encode.onnx out (a model that takes no image input).
     """
-    if dit.cfg.objective == "dfm":
-        raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
     if vq.cfg.embed_dim != dit.cfg.latent_channels or vq.cfg.codebook_size != dit.cfg.codebook_size:
         raise ValueError("VQ and DiT configs disagree on latent channels or codebook size")
     out = Path(out_dir)
@@ -413,20 +446,25 @@ def export_model(vq: Tokenizer, dit: DiT, out_dir: Union[str, Path], name: str,
     vq, dit = vq.float().cpu().eval(), dit.float().cpu().eval()
     labels = validate_labels(labels, dit.cfg.num_classes)
 
-    _onnx_export(StepGraph(for_export(dit), vq.codebook, head_chunks),
-                 example_step_inputs(dit.cfg), out / "step.onnx", STEP_INPUTS, STEP_OUTPUTS)
+    step = step_graph(for_export(dit), vq.codebook, head_chunks)
+    inputs, outputs = step_ports(dit.cfg.objective)
+    _onnx_export(step, tuple(example_step_inputs(dit.cfg).values()), out / "step.onnx", inputs,
+                 outputs)
     c, s = dit.cfg.latent_channels, dit.cfg.latent_size
     _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
                  DECODE_INPUTS, DECODE_OUTPUTS)
-    size = vq.cfg.image_size
-    _onnx_export(EncodeGraph(vq), (torch.rand(2, 3, size, size) * 2 - 1,), out / "encode.onnx",
-                 ENCODE_INPUTS, ENCODE_OUTPUTS)
+    graphs = ["step.onnx", "decode.onnx"]
+    if encoder:
+        size = vq.cfg.image_size
+        _onnx_export(EncodeGraph(vq), (torch.rand(2, 3, size, size) * 2 - 1,), out / "encode.onnx",
+                     ENCODE_INPUTS, ENCODE_OUTPUTS)
+        graphs.append("encode.onnx")
     variants = None
     if fp16:
         fp16_step_graph(out / "step.onnx", out / FP16_VARIANT)
         variants = {"step": {provider: FP16_VARIANT for provider in FP16_PROVIDERS}}
     if fp16_weights:
-        for graph in ("step.onnx", "decode.onnx", "encode.onnx"):
+        for graph in graphs:
             store_weights_fp16(out / graph)
 
     provenance = dict(provenance)
@@ -436,6 +474,8 @@ def export_model(vq: Tokenizer, dit: DiT, out_dir: Union[str, Path], name: str,
     provenance.setdefault("config", {"vq": to_dict(vq.cfg), "dit": to_dict(dit.cfg)})
     manifest = build_manifest(vq.cfg, dit.cfg, name, labels, defaults, provenance, description,
                               variants)
+    if not encoder:
+        del manifest["graphs"]["encode"]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out
 

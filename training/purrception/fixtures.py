@@ -1,5 +1,8 @@
-"""Regenerate the service's test fixture model `test/fixtures/tiny/` (random weights, preset
-"fixture": 32x32 RGB, 8x8x4 latents, K = 64, 4 classes).
+"""Regenerate the service's test fixture models (random weights, preset "fixture": 32x32 RGB, 8x8x4
+latents, K = 64, 4 classes): `test/fixtures/tiny/` (Purrception), and with --objective cfm or
+cfm-endpoint `test/fixtures/tiny-<objective>/` (no encoder), which also holds `expected.json`: the
+codes the project's PyTorch sampler reaches from the service's z_0 of each listed request, for the
+service tests to compare against.
 
 A freshly initialised DiT is adaLN-Zero: its final layer and modulations are zero, so its output
 would ignore z, t and y. The fixture randomises those layers (and uses a unit-scale codebook and
@@ -8,24 +11,36 @@ Its weights are rounded to fp16 values and stored as fp16 in the graphs (compute
 the files small.
 
     cd training && /usr/bin/python3 -m purrception.fixtures            # -> ../test/fixtures/tiny
+    cd training && /usr/bin/python3 -m purrception.fixtures --objective cfm
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Optional, Tuple
+import dataclasses
+import json
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
-from .config import get_preset
+from .config import VECTOR_OBJECTIVES, get_preset
 from .export import export_model
 from .models import DiT, Tokenizer, build_vq
+from .sample import sample
+from .seeds import service_noise
 
 FIXTURE_LABELS = ["cat", "dog", "fox", "owl"]
 FIXTURE_DEFAULTS = {"steps": 8, "tau": 0.9, "cfg": 1.3}
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "tiny"
+# Requests whose PyTorch codes a vector-objective fixture records (Euler, uniform grid)
+EXPECTED_REQUESTS = [
+    {"seed": 1, "class": 0, "cfg": 1.0, "steps": 4},
+    {"seed": 2, "class": 1, "cfg": 2.0, "steps": 8},
+    {"seed": 3, "class": 3, "cfg": 0.0, "steps": 6},
+    {"seed": 4, "class": 2, "cfg": 3.5, "steps": 12},
+]
 
 
 def randomize_zero_init(dit: DiT, generator: torch.Generator) -> None:
@@ -46,10 +61,11 @@ def randomize_zero_init(dit: DiT, generator: torch.Generator) -> None:
         fill(dit.t_embedder.mlp[0].weight, 0.3)  # t clearly matters
 
 
-def random_models(preset: str = "fixture", seed: int = 0,
-                  randomize: bool = True) -> Tuple[Tokenizer, DiT]:
+def random_models(preset: str = "fixture", seed: int = 0, randomize: bool = True,
+                  objective: str = "purrception") -> Tuple[Tokenizer, DiT]:
     """Randomly initialised (VQ, DiT) for `preset`, deterministic in `seed`."""
     vq_cfg, dit_cfg = get_preset(preset)
+    dit_cfg = dataclasses.replace(dit_cfg, objective=objective)
     torch.manual_seed(seed)
     vq, dit = build_vq(vq_cfg), DiT(dit_cfg)
     if randomize:
@@ -64,21 +80,42 @@ def random_models(preset: str = "fixture", seed: int = 0,
     return vq.eval(), dit.eval()
 
 
+@torch.no_grad()
+def expected_codes(vq: Tokenizer, dit: DiT) -> List[Dict[str, Any]]:
+    """EXPECTED_REQUESTS with the codes PyTorch's Euler sampler ends on from the service's z_0."""
+    shape = (dit.cfg.latent_channels, dit.cfg.latent_size, dit.cfg.latent_size)
+    out = []
+    for request in EXPECTED_REQUESTS:
+        z0 = torch.from_numpy(service_noise(request["seed"], shape)).unsqueeze(0)
+        y = torch.tensor([request["class"]])
+        z = sample(dit, vq.codebook, y, request["steps"], request["cfg"], 1.0, z0)
+        out.append({**request, "codes": vq.quantize.nearest(z)[0].tolist()})
+    return out
+
+
 def main(argv: Optional[list] = None) -> None:
-    ap = argparse.ArgumentParser(description="Regenerate the tiny test fixture model.")
-    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap = argparse.ArgumentParser(description="Regenerate a tiny test fixture model.")
+    ap.add_argument("--objective", default="purrception", choices=["purrception", *VECTOR_OBJECTIVES])
+    ap.add_argument("--out", help="default: test/fixtures/tiny, or tiny-<objective> beside it")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    vq, dit = random_models("fixture", args.seed)
+    vector = args.objective in VECTOR_OBJECTIVES
+    out_dir = args.out or str(DEFAULT_OUT.with_name(f"tiny-{args.objective}") if vector else DEFAULT_OUT)
+    vq, dit = random_models("fixture", args.seed, objective=args.objective)
     provenance = {
         "source": f"random weights (purrception.fixtures, preset fixture, seed {args.seed})",
         "trained": False,
         "exported": "by python3 -m purrception.fixtures (no timestamp: reproducible files)",
-        "note": "test fixture only: images are noise; class, cfg, tau and t change the output",
+        "note": "test fixture only: images are noise; class, cfg, "
+                + ("and t" if vector else "tau and t") + " change the output",
     }
-    out = export_model(vq, dit, args.out, "tiny", FIXTURE_LABELS, FIXTURE_DEFAULTS, provenance,
-                       description="Random-weight test fixture (32x32, 8x8x4 latents, K=64)",
-                       fp16_weights=True)
+    name = f"tiny-{args.objective}" if vector else "tiny"
+    out = export_model(vq, dit, out_dir, name, FIXTURE_LABELS, FIXTURE_DEFAULTS, provenance,
+                       description=f"Random-weight {args.objective} test fixture (32x32, 8x8x4 latents, K=64)"
+                       if vector else "Random-weight test fixture (32x32, 8x8x4 latents, K=64)",
+                       fp16_weights=True, encoder=not vector)
+    if vector:
+        (out / "expected.json").write_text(json.dumps(expected_codes(vq, dit)) + "\n")
     sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
     print(f"wrote {out}: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sizes.items()))
 

@@ -138,7 +138,7 @@ def check_against_graphs(vq: Tokenizer, dit: DiT, model_dir: Path, manifest: Dic
                          atol: float = 2e-3) -> Dict[str, float]:
     """Largest |PyTorch - onnxruntime| difference of the decoded images and of the step's mu on
     fixed random inputs; raises when either exceeds atol."""
-    from .export import DecodeGraph, StepGraph, example_step_inputs, has_guide_input
+    from .export import DecodeGraph, example_step_inputs, has_guide_input, step_graph
     from .ort import run_onnx
 
     g = torch.Generator().manual_seed(0)
@@ -147,11 +147,12 @@ def check_against_graphs(vq: Tokenizer, dit: DiT, model_dir: Path, manifest: Dic
     z = vq.codebook[codes].permute(0, 3, 1, 2).contiguous()
     image, _ = DecodeGraph(vq)(z)
     ort_image = run_onnx(model_dir / manifest["graphs"]["decode"], {"z": z.numpy()})["image"]
-    z_t, t, y, cfg, tau, guide = example_step_inputs(dit.cfg)
-    feeds = {"z": z_t, "t": t, "y": y, "cfg": cfg * 3.0, "tau": tau, "guide": guide}
+    inputs = example_step_inputs(dit.cfg)
+    inputs["cfg"] = inputs["cfg"] * 3.0
+    mu = step_graph(dit, vq.codebook)(**inputs)[0]
+    feeds = dict(inputs)
     if not has_guide_input(model_dir / manifest["graphs"]["step"]):
         del feeds["guide"]  # exported before the guide input: every row is guided
-    mu, _ = StepGraph(dit, vq.codebook)(z_t, t, y, cfg * 3.0, tau, guide)
     ort_mu = run_onnx(model_dir / manifest["graphs"]["step"],
                       {k: v.numpy() for k, v in feeds.items()})["mu"]
     diffs = {"decode": float(np.abs(image.numpy() - ort_image).max()),

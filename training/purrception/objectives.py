@@ -1,4 +1,4 @@
-"""Training objectives: Purrception (variational flow matching), CFM and DFM baselines.
+"""Training objectives: Purrception (variational flow matching), CFM (velocity or endpoint) and DFM.
 
 All three share the linear path between noise z0 ~ N(0, I) (or the mask, for DFM) at t = 0 and the
 data z1 = codebook[codes] at t = 1.
@@ -11,6 +11,8 @@ from typing import Dict, Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .config import OBJECTIVES
 
 Z_LOSS_WEIGHT = 1e-5  # z-loss weight (paper, section 3.3)
 T_EPS = 1e-3  # t ~ U(T_EPS, 1): avoids the degenerate all-noise / all-mask point
@@ -83,6 +85,15 @@ def cfm_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tenso
     return mse, {"mse": mse.item()}
 
 
+def cfm_endpoint_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
+                      z0: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+    # z_t = t z1 + (1 - t) z0 ;  loss = |mu(z_t, t, y) - z1|^2, the endpoint itself (velocity (mu - z)/(1 - t))
+    tt = t.view(-1, 1, 1, 1)
+    z_t = tt * z1 + (1 - tt) * z0
+    mse = F.mse_loss(model(z_t, t, y), z1)
+    return mse, {"mse": mse.item()}
+
+
 def dfm_loss(model: nn.Module, codes: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
              keep: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
     # x_t: each position keeps its code with prob t, else the mask id K ; CE on masked positions
@@ -114,10 +125,12 @@ def loss_fn(objective: str, model: nn.Module, z1: torch.Tensor, codes: torch.Ten
         loss, metrics = purrception_loss(model, z1, codes, y, t, z0)
     elif objective == "cfm":
         loss, metrics = cfm_loss(model, z1, y, t, _randn(z1.shape, generator, device))
+    elif objective == "cfm-endpoint":
+        loss, metrics = cfm_endpoint_loss(model, z1, y, t, _randn(z1.shape, generator, device))
     elif objective == "dfm":
         loss, metrics = dfm_loss(model, codes, y, t, _rand(codes.shape, generator, device))
     else:
         raise ValueError(
-            f'Unknown objective "{objective}". Should be one of: purrception, cfm, dfm.')
+            f'Unknown objective "{objective}". Should be one of: {", ".join(OBJECTIVES)}.')
     metrics["loss"] = loss.item()  # CPU-GPU sync point (as are the .item() calls above)
     return loss, metrics

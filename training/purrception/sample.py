@@ -1,4 +1,5 @@
-"""Samplers: Purrception Euler (docs/design.md), CFM Euler and DFM (masked) baselines; grid CLI.
+"""Samplers: Purrception Euler (docs/design.md), CFM Euler (velocity or endpoint) and DFM (masked)
+baselines; grid CLI.
 
     pi   = softmax( (l_u + w * (l_c - l_u)) / tau )
     mu   = sum_k pi_k * e_k
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
 
+from .config import OBJECTIVES
 from .models import DiT, Tokenizer
 
 Scalar = Union[float, torch.Tensor]
@@ -60,19 +62,26 @@ def sample(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int, cfg:
         return sample_purrception(model, codebook, y, steps, cfg_t, tau_t, z0)
     if objective == "cfm":
         return sample_cfm(model, y, steps, cfg_t, z0)
+    if objective == "cfm-endpoint":
+        return euler_on_mean(lambda z, t: guided_output(model, z, t, y, cfg_t), steps, z0)
     if objective == "dfm":
         codes = sample_dfm(model, y, steps, cfg_t, tau_t, tuple(z0.shape[2:]), generator)
         return codebook[codes].permute(0, 3, 1, 2)  # (N, C, h, w)
-    raise ValueError(f'Unknown objective "{objective}". Should be one of: purrception, cfm, dfm.')
+    raise ValueError(f'Unknown objective "{objective}". Should be one of: {", ".join(OBJECTIVES)}.')
 
 
 def sample_purrception(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int,
                        cfg: torch.Tensor, tau: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
+    return euler_on_mean(lambda z, t: purrception_step(model, codebook, z, t, y, cfg, tau), steps, z0)
+
+
+def euler_on_mean(mean: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], steps: int,
+                  z0: torch.Tensor) -> torch.Tensor:
+    """Euler on dz/dt = (mu - z) / (1 - t) for a predicted endpoint mu(z, t) (N, C, h, w)."""
     z = z0.clone()
     for s in range(steps):
         t = torch.full((z.shape[0],), s / steps, device=z.device)  # t = s/T
-        mu = purrception_step(model, codebook, z, t, y, cfg, tau)  # (N, C, h, w)
-        v = (mu - z) / (1 - s / steps)  # v = (mu - z) / (1 - t)
+        v = (mean(z, t) - z) / (1 - s / steps)  # v = (mu - z) / (1 - t)
         z = z + v / steps  # z <- z + (1/T) v ; the last step lands on mu
     return z
 

@@ -1,8 +1,10 @@
 """Converters: state dicts saved in the reference layouts load, export and match PyTorch."""
 
 import dataclasses
+import json
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import requires_ort
@@ -125,3 +127,41 @@ def test_converted_models_export_and_match(tmp_path):
         assert torch.allclose(dit(z, t, y), l_c, atol=1e-6)
     from purrception.checkpoint import load_model
     assert load_model("dit", tmp_path / "ck" / "dit").cfg.t_scale == 1.0
+
+
+@requires_ort
+def test_converted_cfm_and_cfm_endpoint_checkpoints_export_their_mu(tmp_path):
+    """Both layouts are cfm's; --objective cfm-endpoint says which. mu: z + (1 - t) v, or the output."""
+    dit = _random_dit(dataclasses.replace(REF_DIT, objective="cfm"), seed=4)
+    state, names = _reference_state(dit)
+    torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}}, tmp_path / "ref.pth")
+    torch.manual_seed(2)
+    vq = VQModel(dataclasses.replace(REF_VQ, ch_mult=(1, 2, 2), image_size=32))
+    torch.save({"state_dict": vq.state_dict()}, tmp_path / "vq.ckpt")
+    rng = np.random.default_rng(1)
+    feeds = {"z": rng.standard_normal((3, 4, 8, 8)).astype(np.float32),
+             "t": np.array([0.0, 0.5, 0.9], dtype=np.float32),
+             "y": np.array([0, 5, 9], dtype=np.int64),
+             "cfg": np.array([0.0, 1.0, 4.0], dtype=np.float32),
+             "guide": np.array([0, 2], dtype=np.int64)}
+    z, t, y, cfg = (torch.from_numpy(feeds[k]) for k in ["z", "t", "y", "cfg"])
+    with torch.no_grad():
+        # row 0 (cfg 0) and row 2 are guided: out_u + w (out_c - out_u); row 1 runs conditionally
+        out_c, out_u = dit(z, t, y), dit(z, t, torch.full_like(y, 10))
+        out = out_u + cfg.view(-1, 1, 1, 1) * (out_c - out_u)
+        out[1] = out_c[1]
+    for flags, mu in [([], z + (1 - t).view(-1, 1, 1, 1) * out), (["--objective", "cfm-endpoint"], out)]:
+        model = tmp_path / ("model" + "-".join(flags))
+        convert.main(["--dit-ckpt", str(tmp_path / "ref.pth"), "--vq-ckpt", str(tmp_path / "vq.ckpt"),
+                      "--out", str(model), "--image-size", "32", "--heads", "4", *flags])
+        manifest = json.loads((model / "manifest.json").read_text())
+        assert manifest["objective"] == ("cfm-endpoint" if flags else "cfm")
+        assert "tau" not in manifest["defaults"]
+        res = run_onnx(model / "step.onnx", feeds)
+        assert set(res) == {"mu"}
+        assert np.abs(res["mu"] - mu.numpy()).max() < 1e-4, flags
+    purrception = _random_dit(REF_DIT)
+    state, names = _reference_state(purrception)
+    torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}}, tmp_path / "p.pth")
+    with pytest.raises(ValueError, match="has the layout of a purrception DiT, not cfm-endpoint"):
+        convert.dit_from_reference(str(tmp_path / "p.pth"), 4, objective="cfm-endpoint")

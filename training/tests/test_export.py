@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from conftest import requires_ort
 from purrception import fixtures
+from purrception.config import OBJECTIVES
 from purrception.export import StepGraph, validate_labels
 from purrception.ort import run_onnx
 from purrception.sample import purrception_step
@@ -194,7 +195,8 @@ def test_labels_are_validated():
 
 def _check_manifest(out):
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest) == CONTRACT_KEYS
+    assert set(manifest) - {"objective"} == CONTRACT_KEYS  # objective: optional, purrception if absent
+    assert manifest.get("objective", "purrception") in OBJECTIVES
     assert manifest["format"] == "purrception.onnx.v1"
     assert manifest["image"] == {"height": 32, "width": 32}
     assert manifest["latent"] == {"channels": 4, "height": 8, "width": 8}

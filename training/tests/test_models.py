@@ -75,7 +75,7 @@ def test_vq_f8_parameter_names_match_latent_diffusion():
     assert "decoder.up.0.upsample.conv.weight" not in names
 
 
-@pytest.mark.parametrize("objective", ["purrception", "cfm", "dfm"])
+@pytest.mark.parametrize("objective", ["purrception", "cfm", "cfm-endpoint", "dfm"])
 def test_dit_output_shapes(objective):
     cfg = dataclasses.replace(SMALL_DIT, objective=objective)
     dit = DiT(cfg)
@@ -85,7 +85,7 @@ def test_dit_output_shapes(objective):
     else:
         x = torch.randn(2, 4, 8, 8)
     out = dit(x, t, y)
-    assert out.shape == ((2, 4, 8, 8) if objective == "cfm" else (2, 32, 8, 8))
+    assert out.shape == ((2, 4, 8, 8) if objective.startswith("cfm") else (2, 32, 8, 8))
     assert torch.equal(dit.head(dit.final_hidden(x, t, y)), out)
 
 

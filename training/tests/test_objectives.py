@@ -86,7 +86,7 @@ def test_purrception_loss_is_cross_entropy_plus_z_loss_on_the_image_layout(patch
     assert metrics["acc"] == pytest.approx(float((logits.argmax(1) == codes).float().mean()))
 
 
-@pytest.mark.parametrize("objective", ["purrception", "cfm", "dfm"])
+@pytest.mark.parametrize("objective", ["purrception", "cfm", "cfm-endpoint", "dfm"])
 def test_each_objective_learns_a_tiny_batch(objective):
     torch.manual_seed(0)
     dit = DiT(dataclasses.replace(CFG, objective=objective, label_dropout=0.1))
@@ -110,6 +110,6 @@ def test_each_objective_learns_a_tiny_batch(objective):
 def test_unknown_objective_lists_valid_ones():
     dit = DiT(CFG)
     codes = torch.zeros(1, 4, 4, dtype=torch.long)
-    with pytest.raises(ValueError, match="Should be one of: purrception, cfm, dfm"):
+    with pytest.raises(ValueError, match="Should be one of: purrception, cfm, cfm-endpoint, dfm"):
         loss_fn("gan", dit, torch.zeros(1, 4, 4, 4), codes, torch.zeros(1, dtype=torch.long),
                 torch.zeros(16, 4))

@@ -6,9 +6,12 @@ import torch
 
 from conftest import requires_ort
 from purrception.config import DiTConfig
+from purrception.export import export_model
+from purrception.fixtures import random_models
 from purrception.models import DiT
 from purrception.ort import run_onnx
 from purrception.sample import decode_latents, purrception_step, sample, to_uint8
+from purrception.seeds import service_noise
 
 
 def _setup(tiny_models, n=4, seed=0):
@@ -111,3 +114,26 @@ def test_pytorch_sampling_matches_onnx_euler(exported):
     same = dec["codes"] == codes_torch
     if same.all():
         assert np.abs(dec["image"] - img_torch).max() < 1e-4
+
+
+@requires_ort
+@pytest.mark.parametrize("objective", ["cfm", "cfm-endpoint"])
+def test_vector_objectives_sample_the_same_codes_through_onnx(objective, tmp_path):
+    """The mu contract's Euler loop over an exported cfm / cfm-endpoint step graph (no tau) ends
+    on the codes of the PyTorch sampler, from the service's own z_0 of each seed."""
+    vq, dit = random_models("fixture", 0, objective=objective)
+    out = export_model(vq, dit, tmp_path / objective, objective, ["a", "b", "c", "d"],
+                       {"steps": 8, "tau": 1.0, "cfg": 2.0}, {}, encoder=False)
+    n, steps = 4, 8
+    z0 = torch.from_numpy(np.stack([service_noise(seed, (4, 8, 8)) for seed in range(n)]))
+    y, cfg = torch.tensor([0, 1, 2, 3]), torch.tensor([1.0, 0.0, 2.0, 4.0])
+    codes_torch = vq.quantize.nearest(sample(dit, vq.codebook, y, steps, cfg, 1.0, z0)).numpy()
+    z = z0.numpy().copy()
+    for s in range(steps):
+        t = np.full((n,), s / steps, dtype=np.float32)
+        mu = run_onnx(out / "step.onnx", {"z": z, "t": t, "y": y.numpy(), "cfg": cfg.numpy(),
+                                          "guide": np.arange(n)})["mu"]
+        z = z + (mu - z) / (1 - s / steps) / steps
+    codes = run_onnx(out / "decode.onnx", {"z": z.astype(np.float32)})["codes"]
+    assert (codes == codes_torch).mean() >= 0.99
+    assert not (out / "encode.onnx").exists()

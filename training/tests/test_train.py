@@ -117,7 +117,7 @@ def test_dit_trains_and_resumes(bank_path, tmp_path):
     assert len(load_parts(out)[1]["history"]) == 5
 
 
-@pytest.mark.parametrize("objective", ["cfm", "dfm"])
+@pytest.mark.parametrize("objective", ["cfm", "cfm-endpoint", "dfm"])
 def test_dit_baselines_with_eval_hook(objective, bank_path, vq_dir, zoo_root, tmp_path):
     from purrception.evaluate import save_classifier, train_classifier
 

@@ -27,6 +27,14 @@ export type ModelInfo = {
     format: string;
     name: string;
     description: string;
+    /**
+     * What the DiT predicts: purrception (a posterior over codes), cfm (a velocity) or cfm-endpoint (the endpoint z_1)
+     */
+    objective: string;
+    /**
+     * Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, the image fields without an encoder
+     */
+    refusedFields: Array<string>;
     image: {
         height: number;
         width: number;
@@ -41,7 +49,10 @@ export type ModelInfo = {
     labels: Array<string>;
     defaults: {
         steps: number;
-        tau: number;
+        /**
+         * Absent for models without a posterior
+         */
+        tau?: number;
         cfg: number;
         sampler?: string;
         grid?: string;

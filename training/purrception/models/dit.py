@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..config import DiTConfig
+from ..config import OBJECTIVES, VECTOR_OBJECTIVES, DiTConfig
 
 
 def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -168,11 +168,11 @@ class FinalLayer(nn.Module):
 class DiT(nn.Module):
     def __init__(self, cfg: DiTConfig):
         super().__init__()
-        assert cfg.objective in ("purrception", "cfm", "dfm"), cfg.objective
+        assert cfg.objective in OBJECTIVES, cfg.objective
         self.cfg = cfg
         c, k, d = cfg.latent_channels, cfg.codebook_size, cfg.hidden
-        # purrception / dfm predict K logits per position; cfm a C-channel velocity
-        self.out_channels = c if cfg.objective == "cfm" else k
+        # purrception / dfm predict K logits per position; cfm a C-channel velocity, cfm-endpoint z1
+        self.out_channels = c if cfg.objective in VECTOR_OBJECTIVES else k
         if cfg.objective == "dfm":
             # codes 0..K-1 plus the mask token id K
             self.x_pre_embedder = nn.Embedding(k + 1, d)
