@@ -45,7 +45,7 @@ interface Setting {
 }
 
 function parseSetting(text: string): Setting {
-  const match = /^(\w+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?$/.exec(text);
+  const match = /^([\w-]+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?$/.exec(text);
   const sampler = match?.[1] as SamplerName | undefined;
   const grid = (match?.[2] ?? 'uniform') as GridName;
   if (!match || !SAMPLERS.includes(sampler!) || !GRIDS.includes(grid)) {

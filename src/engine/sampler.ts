@@ -3,21 +3,22 @@
 // multistep updates live here (docs/samplers.md derives them).
 //
 //   v(z, t) = (mu(z, t) - z) / (1 - t)          the velocity of the flow towards the barycenter
-//   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform) or 1 - (1 - u)^2 (quadratic)
+//   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform), 1 - (1 - u)^2 (quadratic) or u^2 (early)
 //   Euler:  z <- z + h v(z, t)                   h = t_{s+1} - t_s
 //   Heun:   z' = z + h v(z, t);  z <- z + (h/2) (v(z, t) + v(z', t + h))   (not at the last step, where
 //           t + h = 1 and v is undefined: the last step is an Euler step, which lands exactly on mu)
 //   multistep: the step solved exactly for mu linear in t through this and the previous evaluation
-//           (one evaluation per step; its last step lands on mu extrapolated to t = 1)
+//           (one evaluation per step; its last step lands on mu extrapolated to t = 1); logsnr-multistep
+//           the same for mu linear in lambda = log(t / (1 - t)) (DPM-Solver++(2M)), t-linear at the last step
 // t0 = 0 from noise; t0 = 1 - strength from an image, whose path z_t = t z_1 + (1 - t) z_0 also fixes
 // the kept cells of a mask. Every formula reduces to the t0 = 0 one bit for bit (1 - 0 = 1, 0 + x = x),
 // so strength 1 without a mask gives the bytes of the same request without an image.
 
-export const SAMPLERS = ['euler', 'heun', 'multistep'] as const;
+export const SAMPLERS = ['euler', 'heun', 'multistep', 'logsnr-multistep'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
-/** How the T steps divide [t0, 1]: evenly, or with steps that shrink towards t = 1 (quadratic). */
-export const GRIDS = ['uniform', 'quadratic'] as const;
+/** How the T steps divide [t0, 1]: evenly, with steps that shrink towards t = 1 (quadratic), or grow from t = 0 (early). */
+export const GRIDS = ['uniform', 'quadratic', 'early'] as const;
 export type GridName = (typeof GRIDS)[number];
 
 /** Softmax temperature: constant, or varying linearly in t from `start` (t = 0) to `end` (t = 1). */
@@ -27,7 +28,7 @@ export type TauSchedule = number | { start: number; end: number };
 export function timeAt(step: number, steps: number, start = 0, grid: GridName = 'uniform'): number {
   if (step === steps) return 1;
   const u = step / steps;
-  return start + (1 - start) * (grid === 'uniform' ? u : 1 - (1 - u) * (1 - u));
+  return start + (1 - start) * (grid === 'uniform' ? u : grid === 'early' ? u * u : 1 - (1 - u) * (1 - u));
 }
 
 /** h = t_{s+1} - t_s; on the uniform grid (1 - start)/T, the same number at every step. */
@@ -124,6 +125,25 @@ export function multistepUpdate(z: Float32Array, mu: Float32Array, t: number, h:
   }
   const r = Math.max(0, (1 - (t + h)) / (1 - t));
   const slope = ((1 - t) * (1 - r + (r > 0 ? r * Math.log(r) : 0))) / (t - previous.t); // per unit of mu - mu_prev
+  const prev = previous.mu;
+  for (let i = 0; i < z.length; i++) z[i] = r * z[i]! + (1 - r) * mu[i]! + slope * (mu[i]! - prev[i]!);
+}
+
+/**
+ * The multistep step with mu linear in lambda = log(t / (1 - t)) (DPM-Solver++(2M)'s data prediction
+ * in log-SNR) between interior times; the last step (lambda = infinity at t = 1) is the t-linear one.
+ *   z <- r z + (1 - r) mu + D T (e - 1 + exp(-e)),  e = lambda(T) - lambda(t),  D = (mu - mu_prev)/(lambda(t) - lambda(t_prev))
+ */
+export function logSnrMultistepUpdate(z: Float32Array, mu: Float32Array, t: number, h: number, previous?: MuHistory): void {
+  const end = t + h;
+  if (previous === undefined || end >= 1 || previous.t <= 0) {
+    multistepUpdate(z, mu, t, h, end >= 1 ? previous : undefined);
+    return;
+  }
+  const lambda = (s: number): number => Math.log(s / (1 - s));
+  const e = lambda(end) - lambda(t);
+  const r = (1 - end) / (1 - t);
+  const slope = (end * (e + Math.expm1(-e))) / (lambda(t) - lambda(previous.t));
   const prev = previous.mu;
   for (let i = 0; i < z.length; i++) z[i] = r * z[i]! + (1 - r) * mu[i]! + slope * (mu[i]! - prev[i]!);
 }

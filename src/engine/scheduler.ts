@@ -12,6 +12,7 @@ import {
   heunCorrect,
   heunPredict,
   mean,
+  logSnrMultistepUpdate,
   multistepUpdate,
   pathPoint,
   stepSize,
@@ -373,7 +374,7 @@ export class Scheduler {
       sample.heun = { v1, zPredicted };
       return false;
     }
-    if (sample.sampler === 'multistep') this.multistep(sample, mu, t, h);
+    if (sample.sampler === 'multistep' || sample.sampler === 'logsnr-multistep') this.multistep(sample, mu, t, h);
     else eulerUpdate(sample.z, mu, t, h);
     sample.step += 1;
     hold(sample.z, sample.step);
@@ -382,7 +383,8 @@ export class Scheduler {
 
   private multistep(sample: Sample, mu: Float32Array, t: number, h: number): void {
     const { history, guided } = sample;
-    multistepUpdate(sample.z, mu, t, h, history?.guided === guided ? history : undefined);
+    const update = sample.sampler === 'multistep' ? multistepUpdate : logSnrMultistepUpdate;
+    update(sample.z, mu, t, h, history?.guided === guided ? history : undefined);
     if (sample.step === sample.request.steps - 1) sample.history = undefined;
     else if (history) {
       history.mu.set(mu);

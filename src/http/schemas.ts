@@ -79,14 +79,15 @@ const samplingFields = {
     StringEnum(SAMPLERS, {
       description:
         'ODE solver on v = (mu - z) / (1 - t) (default: the model\'s, else euler): euler (1st order), heun (2nd order, two evaluations per step), ' +
-        'or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)',
+        'multistep (2nd order from the previous evaluation, mu linear in t, one evaluation per step) or logsnr-multistep (the same with mu ' +
+        'linear in log(t / (1 - t)), as DPM-Solver++(2M); best with the early grid; docs/samplers.md)',
     }),
   ),
   grid: Type.Optional(
     StringEnum(GRIDS, {
       description:
-        'How the steps divide [t0, 1] (default: the model\'s, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, ' +
-        'whose steps shrink towards t = 1 where the posterior sharpens',
+        'How the steps divide [t0, 1] (default: the model\'s, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, ' +
+        'whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided',
     }),
   ),
   guidance: Type.Optional(

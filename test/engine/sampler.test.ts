@@ -5,6 +5,7 @@ import {
   guidedAt,
   heunCorrect,
   heunPredict,
+  logSnrMultistepUpdate,
   multistepUpdate,
   stepSize,
   tauAt,
@@ -131,6 +132,41 @@ t.test('multistep: Euler without a previous evaluation; exact when mu is linear 
   t.ok(Math.abs(z[0]! - exact(0.8)) < 1e-6, `z = ${z[0]}, exact ${exact(0.8)}`);
   multistepUpdate(z, muAt(0.8), 0.8, 0.2, { mu: muAt(0.5), t: 0.5 }); // the last step: to t = 1
   t.ok(Math.abs(z[0]! - (a + b)) < 1e-6, `lands on mu(1) = ${a + b}: ${z[0]}`);
+});
+
+t.test('logsnr-multistep: Euler without a usable previous evaluation; exact when mu is linear in log-SNR', async (t) => {
+  const mu = Float32Array.from([0.5, -1]);
+  const euler = Float32Array.from([2, 3]);
+  eulerUpdate(euler, mu, 0.25, 0.25);
+  for (const previous of [undefined, { mu: Float32Array.from([9, 9]), t: 0 }]) {
+    const z = Float32Array.from([2, 3]);
+    logSnrMultistepUpdate(z, mu, 0.25, 0.25, previous); // a previous evaluation at t = 0 has lambda = -infinity
+    t.same(Array.from(z), Array.from(euler), `previous ${previous ? 'at t = 0' : 'absent'}`);
+  }
+  // mu = a + b lambda, lambda = log(t / (1 - t)): z_T = (1 - T)/(1 - t) z_t + (1 - T) * integral of mu d(e^lambda)
+  const [a, b] = [0.3, 0.2];
+  const lambda = (time: number): number => Math.log(time / (1 - time));
+  const muAt = (time: number): Float32Array => Float32Array.from([a + b * lambda(time)]);
+  // with e^lambda = x: the integral of (a + b log x) dx is a x + b (x log x - x)
+  const antiderivative = (time: number): number => {
+    const x = time / (1 - time);
+    return a * x + b * (x * Math.log(x) - x);
+  };
+  const exactFrom = (z: number, from: number, to: number): number => ((1 - to) / (1 - from)) * z + (1 - to) * (antiderivative(to) - antiderivative(from));
+  const z = Float32Array.from([0.7]);
+  logSnrMultistepUpdate(z, muAt(0.5), 0.5, 0.3, { mu: muAt(0.2), t: 0.2 });
+  t.ok(Math.abs(z[0]! - exactFrom(0.7, 0.5, 0.8)) < 1e-6, `z = ${z[0]}, exact ${exactFrom(0.7, 0.5, 0.8)}`);
+  const last = Float32Array.from([0.7]);
+  const tLinear = Float32Array.from([0.7]);
+  logSnrMultistepUpdate(last, muAt(0.8), 0.8, 0.2, { mu: muAt(0.5), t: 0.5 });
+  multistepUpdate(tLinear, muAt(0.8), 0.8, 0.2, { mu: muAt(0.5), t: 0.5 });
+  t.same(Array.from(last), Array.from(tLinear), 'the last step (lambda(1) is infinite) is the t-linear one');
+});
+
+t.test('early grid: t = (s/T)^2, steps grow from t = 0 and cover [t0, 1]', async (t) => {
+  t.same([0, 1, 2, 3, 4].map((s) => timeAt(s, 4, 0, 'early')), [0, 0.0625, 0.25, 0.5625, 1]);
+  t.same([0, 1, 2, 3].map((s) => stepSize(s, 4, 0, 'early')), [0.0625, 0.1875, 0.3125, 0.4375]);
+  t.same([0, 4].map((s) => timeAt(s, 4, 0.5, 'early')), [0.5, 1], 'from an image: over [t0, 1]');
 });
 
 /**

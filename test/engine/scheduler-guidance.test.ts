@@ -3,7 +3,7 @@
 import t from 'tap';
 import { GaussianRng } from '../../src/engine/rng.js';
 import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../src/engine/scheduler.js';
-import { multistepUpdate, stepSize, timeAt, type MuHistory } from '../../src/engine/sampler.js';
+import { logSnrMultistepUpdate, multistepUpdate, stepSize, timeAt, type MuHistory } from '../../src/engine/sampler.js';
 import type { SampleRequest } from '../../src/engine/protocol.js';
 
 const LATENT = 4; // 1 x 2 x 2
@@ -45,7 +45,8 @@ function byHand(request: SampleRequest, muOf: (z: number, t: number, cfg: number
     const time = timeAt(s, steps, 0, grid);
     const cfg = cfgAt(time);
     const mu = Float32Array.from(z, (value) => muOf(value, Math.fround(time), cfg));
-    multistepUpdate(z, mu, time, stepSize(s, steps, 0, grid), previous?.cfg === cfg ? previous : undefined);
+    const update = request.sampler === 'logsnr-multistep' ? logSnrMultistepUpdate : multistepUpdate;
+    update(z, mu, time, stepSize(s, steps, 0, grid), previous?.cfg === cfg ? previous : undefined);
     previous = { mu, t: time, cfg };
   }
   return Array.from(z);
@@ -105,6 +106,16 @@ t.test('multistep through the scheduler: T evaluations on the chosen grid, the u
   await run(model, [request]);
   t.same(model.runs.map((r) => r.t[0]), [0, 1, 2, 3, 4, 5].map((s) => Math.fround(timeAt(s, 6, 0, 'quadratic'))));
   t.same(model.decoded, [byHand(request, muOf, () => 1)]);
+});
+
+t.test('logsnr-multistep through the scheduler on the early grid: the update of sampler.ts', async (t) => {
+  const muOf = (z: number, time: number): number => 0.5 + z * time * time;
+  const model = new GuideRecorder(muOf);
+  const request: SampleRequest = { ...base, cfg: 1, steps: 6, sampler: 'logsnr-multistep', grid: 'early' };
+  await run(model, [request]);
+  t.same(model.runs.map((r) => r.t[0]), [0, 1, 2, 3, 4, 5].map((s) => Math.fround((s / 6) ** 2)));
+  t.same(model.decoded, [byHand(request, muOf, () => 1)]);
+  t.not(byHand(request, muOf, () => 1)[0], byHand({ ...request, sampler: 'multistep' }, muOf, () => 1)[0], 'not the t-linear multistep');
 });
 
 t.test('multistep does not extrapolate across a switch of guidance', async (t) => {

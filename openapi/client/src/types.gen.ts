@@ -550,13 +550,13 @@ export type GenerateData = {
          */
         seed?: number;
         /**
-         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)
+         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), multistep (2nd order from the previous evaluation, mu linear in t, one evaluation per step) or logsnr-multistep (the same with mu linear in log(t / (1 - t)), as DPM-Solver++(2M); best with the early grid; docs/samplers.md)
          */
-        sampler?: 'euler' | 'heun' | 'multistep';
+        sampler?: 'euler' | 'heun' | 'multistep' | 'logsnr-multistep';
         /**
-         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1 where the posterior sharpens
+         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided
          */
-        grid?: 'uniform' | 'quadratic';
+        grid?: 'uniform' | 'quadratic' | 'early';
         /**
          * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
          */
@@ -698,13 +698,13 @@ export type GenerateStreamData = {
          */
         seed?: number;
         /**
-         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), or multistep (2nd order from the previous evaluation, one evaluation per step; docs/samplers.md)
+         * ODE solver on v = (mu - z) / (1 - t) (default: the model's, else euler): euler (1st order), heun (2nd order, two evaluations per step), multistep (2nd order from the previous evaluation, mu linear in t, one evaluation per step) or logsnr-multistep (the same with mu linear in log(t / (1 - t)), as DPM-Solver++(2M); best with the early grid; docs/samplers.md)
          */
-        sampler?: 'euler' | 'heun' | 'multistep';
+        sampler?: 'euler' | 'heun' | 'multistep' | 'logsnr-multistep';
         /**
-         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform, or quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1 where the posterior sharpens
+         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided
          */
-        grid?: 'uniform' | 'quadratic';
+        grid?: 'uniform' | 'quadratic' | 'early';
         /**
          * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
          */
