@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Tuple, Type, TypeVar
 
-# cfm predicts the velocity z1 - z0, cfm-endpoint the endpoint z1 itself (the reference code's names)
+# cfm predicts the velocity z1 - z0, cfm-endpoint the endpoint z1 (the reference code's names)
 OBJECTIVES = ("purrception", "cfm", "cfm-endpoint", "dfm")
 # Objectives whose DiT predicts C channels per position (a vector), not K logits over the codebook
 VECTOR_OBJECTIVES = ("cfm", "cfm-endpoint")
@@ -153,5 +153,6 @@ def get_preset(name: str) -> Tuple[VQConfig, DiTConfig]:
     return dataclasses.replace(vq), dataclasses.replace(dit)
 
 
-__all__ = ["VQ_ARCHS", "VQConfig", "DiTConfig", "PRESETS", "OBJECTIVES", "VECTOR_OBJECTIVES", "get_preset", "from_dict",
+__all__ = ["VQ_ARCHS", "VQConfig", "DiTConfig", "PRESETS", "OBJECTIVES", "VECTOR_OBJECTIVES",
+           "get_preset", "from_dict",
            "to_dict"]

@@ -417,7 +417,8 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "defaults": {"steps": int(defaults["steps"]), "cfg": float(defaults["cfg"]),
                      **({} if dit_cfg.objective in VECTOR_OBJECTIVES else
                         {"tau": float(defaults["tau"])}),
-                     **{k: defaults[k] for k in ("sampler", "grid", "guidance") if defaults.get(k)}},
+                     **{k: defaults[k] for k in ("sampler", "grid", "guidance")
+                        if defaults.get(k)}},
         "graphs": {"step": "step.onnx", "decode": "decode.onnx", "encode": "encode.onnx"},
         "provenance": provenance,
     }
@@ -523,9 +524,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--tau", type=float, default=0.9)
     ap.add_argument("--cfg", type=float, default=1.3)
-    ap.add_argument("--sampler", choices=["euler", "heun", "multistep"],
+    ap.add_argument("--sampler", choices=["euler", "heun", "multistep", "logsnr-multistep"],
                     help="the service's default sampler for this model (absent: euler)")
-    ap.add_argument("--grid", choices=["uniform", "quadratic"],
+    ap.add_argument("--grid", choices=["uniform", "quadratic", "early"],
                     help="the default time grid (absent: uniform)")
     ap.add_argument("--guidance", help="default guidance interval FROM,TO in t (absent: all of it)")
     ap.add_argument("--head-chunks", type=int, default=1,

@@ -95,12 +95,14 @@ def expected_codes(vq: Tokenizer, dit: DiT) -> List[Dict[str, Any]]:
 
 def main(argv: Optional[list] = None) -> None:
     ap = argparse.ArgumentParser(description="Regenerate a tiny test fixture model.")
-    ap.add_argument("--objective", default="purrception", choices=["purrception", *VECTOR_OBJECTIVES])
+    ap.add_argument("--objective", default="purrception",
+                    choices=["purrception", *VECTOR_OBJECTIVES])
     ap.add_argument("--out", help="default: test/fixtures/tiny, or tiny-<objective> beside it")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     vector = args.objective in VECTOR_OBJECTIVES
-    out_dir = args.out or str(DEFAULT_OUT.with_name(f"tiny-{args.objective}") if vector else DEFAULT_OUT)
+    name = f"tiny-{args.objective}" if vector else "tiny"
+    out_dir = args.out or str(DEFAULT_OUT.with_name(name))
     vq, dit = random_models("fixture", args.seed, objective=args.objective)
     provenance = {
         "source": f"random weights (purrception.fixtures, preset fixture, seed {args.seed})",
@@ -109,10 +111,9 @@ def main(argv: Optional[list] = None) -> None:
         "note": "test fixture only: images are noise; class, cfg, "
                 + ("and t" if vector else "tau and t") + " change the output",
     }
-    name = f"tiny-{args.objective}" if vector else "tiny"
     out = export_model(vq, dit, out_dir, name, FIXTURE_LABELS, FIXTURE_DEFAULTS, provenance,
-                       description=f"Random-weight {args.objective} test fixture (32x32, 8x8x4 latents, K=64)"
-                       if vector else "Random-weight test fixture (32x32, 8x8x4 latents, K=64)",
+                       description=f"Random-weight {args.objective + ' ' if vector else ''}test "
+                                   "fixture (32x32, 8x8x4 latents, K=64)",
                        fp16_weights=True, encoder=not vector)
     if vector:
         (out / "expected.json").write_text(json.dumps(expected_codes(vq, dit)) + "\n")

@@ -87,7 +87,7 @@ def cfm_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tenso
 
 def cfm_endpoint_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
                       z0: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
-    # z_t = t z1 + (1 - t) z0 ;  loss = |mu(z_t, t, y) - z1|^2, the endpoint itself (velocity (mu - z)/(1 - t))
+    # z_t = t z1 + (1 - t) z0 ;  loss = |mu(z_t, t, y) - z1|^2: the endpoint, v = (mu - z)/(1 - t)
     tt = t.view(-1, 1, 1, 1)
     z_t = tt * z1 + (1 - tt) * z0
     mse = F.mse_loss(model(z_t, t, y), z1)

@@ -72,7 +72,8 @@ def sample(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int, cfg:
 
 def sample_purrception(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int,
                        cfg: torch.Tensor, tau: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
-    return euler_on_mean(lambda z, t: purrception_step(model, codebook, z, t, y, cfg, tau), steps, z0)
+    return euler_on_mean(lambda z, t: purrception_step(model, codebook, z, t, y, cfg, tau), steps,
+                         z0)
 
 
 def euler_on_mean(mean: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], steps: int,

@@ -61,4 +61,5 @@ class GaussianRng:
 
 def service_noise(seed: int, shape: tuple) -> np.ndarray:
     """z_0 of a request with this seed: shape (C, h, w), float32, as the service draws it."""
-    return np.asarray(GaussianRng(seed).normal(int(np.prod(shape))), dtype=np.float32).reshape(shape)
+    values = GaussianRng(seed).normal(int(np.prod(shape)))
+    return np.asarray(values, dtype=np.float32).reshape(shape)

@@ -131,10 +131,12 @@ def test_converted_models_export_and_match(tmp_path):
 
 @requires_ort
 def test_converted_cfm_and_cfm_endpoint_checkpoints_export_their_mu(tmp_path):
-    """Both layouts are cfm's; --objective cfm-endpoint says which. mu: z + (1 - t) v, or the output."""
+    """Both layouts are cfm's; --objective cfm-endpoint says which. mu: z + (1 - t) v, or the
+    output itself."""
     dit = _random_dit(dataclasses.replace(REF_DIT, objective="cfm"), seed=4)
     state, names = _reference_state(dit)
-    torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}}, tmp_path / "ref.pth")
+    torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}},
+               tmp_path / "ref.pth")
     torch.manual_seed(2)
     vq = VQModel(dataclasses.replace(REF_VQ, ch_mult=(1, 2, 2), image_size=32))
     torch.save({"state_dict": vq.state_dict()}, tmp_path / "vq.ckpt")
@@ -150,10 +152,12 @@ def test_converted_cfm_and_cfm_endpoint_checkpoints_export_their_mu(tmp_path):
         out_c, out_u = dit(z, t, y), dit(z, t, torch.full_like(y, 10))
         out = out_u + cfg.view(-1, 1, 1, 1) * (out_c - out_u)
         out[1] = out_c[1]
-    for flags, mu in [([], z + (1 - t).view(-1, 1, 1, 1) * out), (["--objective", "cfm-endpoint"], out)]:
+    velocity_mu = z + (1 - t).view(-1, 1, 1, 1) * out
+    for flags, mu in [([], velocity_mu), (["--objective", "cfm-endpoint"], out)]:
         model = tmp_path / ("model" + "-".join(flags))
-        convert.main(["--dit-ckpt", str(tmp_path / "ref.pth"), "--vq-ckpt", str(tmp_path / "vq.ckpt"),
-                      "--out", str(model), "--image-size", "32", "--heads", "4", *flags])
+        convert.main(["--dit-ckpt", str(tmp_path / "ref.pth"), "--vq-ckpt",
+                      str(tmp_path / "vq.ckpt"), "--out", str(model), "--image-size", "32",
+                      "--heads", "4", *flags])
         manifest = json.loads((model / "manifest.json").read_text())
         assert manifest["objective"] == ("cfm-endpoint" if flags else "cfm")
         assert "tau" not in manifest["defaults"]

@@ -195,7 +195,7 @@ def test_labels_are_validated():
 
 def _check_manifest(out):
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest) - {"objective"} == CONTRACT_KEYS  # objective: optional, purrception if absent
+    assert set(manifest) - {"objective"} == CONTRACT_KEYS  # objective: optional (purrception)
     assert manifest.get("objective", "purrception") in OBJECTIVES
     assert manifest["format"] == "purrception.onnx.v1"
     assert manifest["image"] == {"height": 32, "width": 32}
