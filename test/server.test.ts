@@ -45,7 +45,7 @@ t.test('bad configuration fails start-up naming the variable', async (t) => {
 t.test('SIGTERM drains: the listener stays open, /ready and new generations answer 503 DRAINING, in-flight requests finish, exit 0', async (t) => {
   const { child, output } = startServer({ MODEL_DIR: TINY_DIR });
   const [, url] = await waitFor(output, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
-  await waitFor(output, /engine ready/);
+  await waitFor(output, /model \S+ ready/);
   const post = (path: string, body: object) =>
     fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const inflight = post('/generate', { class: 0, steps: 1000, seed: 1 });
