@@ -79,8 +79,8 @@ export interface SampleResult {
   height: number;
   /** The code of each latent cell that the decoder painted, [h * w] row-major. */
   codes: Int32Array;
-  /** Entropy of pi in nats, averaged over positions and steps. */
-  meanEntropy: number;
+  /** Entropy of pi in nats, averaged over positions and steps; absent for models without a posterior. */
+  meanEntropy?: number;
   /** Present when the request asked for uncertainty. */
   entropy?: EntropyMaps;
   /** Time waiting for a batch slot, then sampling + decoding, in milliseconds. */

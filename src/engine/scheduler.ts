@@ -48,6 +48,11 @@ export interface StepBatch {
   guide: BigInt64Array;
 }
 
+export interface StepOutput {
+  mu: Float32Array;
+  entropy?: Float32Array;
+}
+
 /** Every row of a batch of `size` guided: a StepBatch's `guide` for the full cost of guidance. */
 export function guideAll(size: number): BigInt64Array {
   return BigInt64Array.from({ length: size }, (_, row) => BigInt(row));
@@ -55,7 +60,8 @@ export function guideAll(size: number): BigInt64Array {
 
 /** The model work the scheduler drives (ONNX Runtime sessions in production, fakes in tests). */
 export interface ModelRunner {
-  step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }>;
+  /** entropy: [B,h,w], only from models with a posterior over codes (purrception; not cfm). */
+  step(batch: StepBatch): Promise<StepOutput>;
   /** z [B,C,h,w] -> image [B,3,H,W] in [-1, 1] and the code each cell was quantized to, [B,h,w]. */
   decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }>;
   /** image [B,3,H,W] in [-1, 1] -> quantized z [B,C,h,w] and codes [B,h,w]; only models with an encoder. */
@@ -107,7 +113,8 @@ interface Sample {
   guided: boolean;
   /** Multistep: the previous evaluation, and whether it was guided (mu jumps where guidance switches). */
   history: (MuHistory & { guided: boolean }) | undefined;
-  entropySum: number;
+  /** Mean entropy summed over the grid times; undefined for models without a posterior. */
+  entropySum: number | undefined;
   /** Per-position entropy summed over the grid times (only when uncertainty was asked for). */
   entropyMapSum: Float64Array | undefined;
   entropyAtStep: Float32Array | undefined;
@@ -221,7 +228,7 @@ export class Scheduler {
       heun: undefined,
       guided: false,
       history: undefined,
-      entropySum: 0,
+      entropySum: undefined,
       entropyMapSum: request.uncertainty ? new Float64Array(this.positions) : undefined,
       entropyAtStep: undefined,
       submittedAt: now,
@@ -278,7 +285,7 @@ export class Scheduler {
     const previews: Preview[] = [];
     batch.forEach((sample, row) => {
       const mu = output.mu.subarray(row * this.latentSize, (row + 1) * this.latentSize);
-      const entropy = output.entropy.subarray(row * this.positions, (row + 1) * this.positions);
+      const entropy = output.entropy?.subarray(row * this.positions, (row + 1) * this.positions);
       if (!this.advance(sample, mu, entropy)) return; // Heun's predictor: the step is half done
       const { steps, previewEvery, progress } = sample.request;
       if (progress) this.events.progress?.(sample.id, { kind: 'step', step: sample.step, steps });
@@ -351,7 +358,7 @@ export class Scheduler {
    * After each, the cells a mask keeps are put back on their path at the new time (z' at t + h too,
    * since the corrector's evaluation sees it), so at t = 1 they are exactly z_1.
    */
-  private advance(sample: Sample, mu: Float32Array, entropy: Float32Array): boolean {
+  private advance(sample: Sample, mu: Float32Array, entropy: Float32Array | undefined): boolean {
     const { steps } = sample.request;
     const { t0, kept, grid } = sample;
     const t = timeAt(sample.step, steps, t0, grid);
@@ -366,7 +373,7 @@ export class Scheduler {
       hold(sample.z, sample.step);
       return true;
     }
-    this.recordEntropy(sample, entropy); // at the grid times, the same points for both samplers
+    if (entropy) this.recordEntropy(sample, entropy); // at the grid times, the same points for both samplers
     if (sample.sampler === 'heun' && sample.step < steps - 1) {
       const v1 = velocity(new Float32Array(this.latentSize), sample.z, mu, t);
       const zPredicted = heunPredict(new Float32Array(this.latentSize), sample.z, v1, h);
@@ -394,7 +401,7 @@ export class Scheduler {
   }
 
   private recordEntropy(sample: Sample, entropy: Float32Array): void {
-    sample.entropySum += mean(entropy);
+    sample.entropySum = (sample.entropySum ?? 0) + mean(entropy);
     if (!sample.entropyMapSum) return;
     for (let p = 0; p < this.positions; p++) sample.entropyMapSum[p]! += entropy[p]!;
     if (sample.step === sample.request.uncertaintyStep) sample.entropyAtStep = entropy.slice();
@@ -449,7 +456,7 @@ export class Scheduler {
    * the samples whose own inputs fail are failed (rows are independent, so the others' bytes are
    * unchanged); the failed ones are removed from `batch`.
    */
-  private async runStep(batch: Sample[]): Promise<{ mu: Float32Array; entropy: Float32Array } | undefined> {
+  private async runStep(batch: Sample[]): Promise<StepOutput | undefined> {
     try {
       return await this.runner.step(this.fill(batch));
     } catch (err) {
@@ -458,11 +465,11 @@ export class Scheduler {
         return undefined;
       }
     }
-    const rows: { sample: Sample; mu: Float32Array; entropy: Float32Array }[] = [];
+    const rows: { sample: Sample; mu: Float32Array; entropy: Float32Array | undefined }[] = [];
     for (const sample of batch) {
       try {
         const { mu, entropy } = await this.runner.step(this.fill([sample]));
-        rows.push({ sample, mu: mu.slice(), entropy: entropy.slice() });
+        rows.push({ sample, mu: mu.slice(), entropy: entropy?.slice() });
       } catch (err) {
         this.fail([sample], err as Error);
       }
@@ -470,12 +477,12 @@ export class Scheduler {
     batch.splice(0, batch.length, ...rows.map((r) => r.sample));
     if (rows.length === 0) return undefined;
     const mu = new Float32Array(rows.length * this.latentSize);
-    const entropy = new Float32Array(rows.length * this.positions);
+    const entropy = rows[0]!.entropy && new Float32Array(rows.length * this.positions);
     rows.forEach((r, i) => {
       mu.set(r.mu, i * this.latentSize);
-      entropy.set(r.entropy, i * this.positions);
+      if (entropy && r.entropy) entropy.set(r.entropy, i * this.positions);
     });
-    return { mu, entropy };
+    return entropy ? { mu, entropy } : { mu };
   }
 
   private fail(samples: Sample[], error: Error): void {
@@ -513,7 +520,7 @@ export class Scheduler {
         width,
         height,
         codes: codesOf(codes, row, this.positions),
-        meanEntropy: sample.entropySum / steps,
+        ...(sample.entropySum === undefined ? {} : { meanEntropy: sample.entropySum / steps }),
         ...(sample.entropyMapSum ? { entropy: this.entropyMaps(sample) } : {}),
         queueMs: sample.admittedAt - sample.submittedAt,
         computeMs: done - sample.admittedAt,

@@ -80,7 +80,7 @@ export async function renderImage(result: SampleResult, seed: number, options: E
     data: bytes.toString('base64'),
     width,
     height,
-    meanEntropy: result.meanEntropy,
+    ...(result.meanEntropy === undefined ? {} : { meanEntropy: result.meanEntropy }),
     timings: { queueMs: result.queueMs, sampleMs: result.computeMs, encodeMs },
     ...(result.entropy ? { uncertainty: await renderUncertainty(result.entropy, { height, width }, codebookSize) } : {}),
     ...(options.codes ? { codes: codeGrid(result.codes, options.codes) } : {}),

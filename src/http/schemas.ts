@@ -226,7 +226,9 @@ const imageFields = {
   data: Type.String({ description: 'The image, base64' }),
   width: Type.Integer(),
   height: Type.Integer(),
-  meanEntropy: Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps' }),
+  meanEntropy: Type.Optional(
+    Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)' }),
+  ),
   timings: Timings,
   uncertainty: Type.Optional(Type.Ref(Uncertainty)),
   codes: Type.Optional(Type.Ref(CodeGrid)),
@@ -260,7 +262,7 @@ export const GenerateResponse = {
     'X-Seed': header('The first seed (image i used seed + i)', { type: 'integer' }),
     'X-Class': header('The class label'),
     'X-Cache': header('hit or miss for seeded image answers, off otherwise', { type: 'string', enum: ['hit', 'miss', 'off'] }),
-    'X-Mean-Entropy': header('Entropy of the posterior in nats, averaged over positions, steps and images', { type: 'number' }),
+    'X-Mean-Entropy': header('Entropy of the posterior in nats, averaged over positions, steps and images; absent for models without a posterior (cfm, cfm-endpoint)', { type: 'number' }),
     'Server-Timing': header('queue, sample and encode durations in ms'),
   },
   content: {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
-import type { ModelRunner, StepBatch } from '../engine/scheduler.js';
+import type { ModelRunner, StepBatch, StepOutput } from '../engine/scheduler.js';
 import type { GraphFiles, LoadedProviders } from '../engine/protocol.js';
 import { graphPathFor, hasPosterior, type GraphName, type ModelSpec } from './manifest.js';
 
@@ -201,7 +201,7 @@ export class OrtModel implements ModelRunner {
     return new OrtModel(step.session, decode.session, encode?.session, providers, spec, files, guidesRows);
   }
 
-  async step(batch: StepBatch): Promise<{ mu: Float32Array; entropy: Float32Array }> {
+  async step(batch: StepBatch): Promise<StepOutput> {
     const { channels, height, width } = this.spec.manifest.latent;
     const n = batch.size;
     const feeds = {
@@ -213,9 +213,8 @@ export class OrtModel implements ModelRunner {
       ...(this.guidesRows ? { guide: new ort.Tensor('int64', batch.guide, [batch.guide.length]) } : {}),
     };
     const out = await this.run(this.stepSession, 'step', feeds);
-    // Without a posterior there is no uncertainty: entropy 0 everywhere (requests cannot ask for the maps).
-    const entropy = this.posterior ? (out.entropy!.data as Float32Array) : new Float32Array(n * height * width);
-    return { mu: out.mu!.data as Float32Array, entropy };
+    const mu = out.mu!.data as Float32Array;
+    return this.posterior ? { mu, entropy: out.entropy!.data as Float32Array } : { mu };
   }
 
   async decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }> {

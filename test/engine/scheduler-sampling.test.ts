@@ -129,7 +129,7 @@ t.test('uncertainty: per-position entropy averaged over the grid times, and at t
     t.same(entropy!.atStep?.step, 2);
     t.same(Array.from(entropy!.atStep!.map), [0.5, 1.5, 2.5, 3.5], `${sampler}: at step 2 (t = 0.5)`);
     t.same([entropy!.height, entropy!.width], [2, 2]);
-    t.ok(Math.abs(meanEntropy - (1.5 + meanT)) < 1e-6, 'the scalar mean is the mean of the map');
+    t.ok(Math.abs(meanEntropy! - (1.5 + meanT)) < 1e-6, 'the scalar mean is the mean of the map');
     t.equal(h.done.get(2)!.entropy, undefined, 'no maps unless asked for');
   }
 });

@@ -35,7 +35,9 @@ t.test('cfm and cfm-endpoint models reach the PyTorch sampler\'s codes from the 
         payload: { model: name, ...fields, sampler: 'euler', codes: true },
       });
       t.equal(res.statusCode, 200, `${name} ${JSON.stringify(fields)}`);
-      const served = (res.json().images[0].codes as number[][]).flat();
+      const [image] = res.json().images;
+      t.notOk('meanEntropy' in image, 'no posterior, no entropy');
+      const served = (image.codes as number[][]).flat();
       codes.flat().forEach((code, i) => (same += code === served[i] ? 1 : 0));
       cells += served.length;
     }
@@ -62,6 +64,7 @@ t.test('a model without a posterior refuses tau and the uncertainty maps, naming
   const plain = await generate(app, { class: 'cat', seed: 1 });
   t.equal(plain.statusCode, 200, 'the rest is served');
   t.equal(plain.headers['content-type'], 'image/png');
+  t.notOk('x-mean-entropy' in plain.headers, 'no X-Mean-Entropy without a posterior');
 });
 
 t.test('the manifest\'s objective must match its step graph; dfm is refused naming what is served', async (t) => {

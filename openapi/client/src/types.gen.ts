@@ -147,9 +147,9 @@ export type GeneratedImage = {
     width: number;
     height: number;
     /**
-     * Entropy of the posterior in nats, averaged over positions and steps
+     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)
      */
-    meanEntropy: number;
+    meanEntropy?: number;
     timings: {
         /**
          * Waiting for a batch slot
@@ -303,9 +303,9 @@ export type DoneEvent = {
     width: number;
     height: number;
     /**
-     * Entropy of the posterior in nats, averaged over positions and steps
+     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)
      */
-    meanEntropy: number;
+    meanEntropy?: number;
     timings: {
         /**
          * Waiting for a batch slot

@@ -106,8 +106,9 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
           cancellation.dispose();
         }
         metrics.samples.inc({ model: model.name, outcome: 'done' }, n);
-        const meanEntropy = results.reduce((sum, r) => sum + r.meanEntropy, 0) / n;
-        reply.header('X-Cache', key === undefined ? 'off' : 'miss').header('X-Mean-Entropy', meanEntropy.toFixed(4));
+        reply.header('X-Cache', key === undefined ? 'off' : 'miss');
+        const entropies = results.flatMap((r) => (r.meanEntropy === undefined ? [] : [r.meanEntropy]));
+        if (entropies.length === n) reply.header('X-Mean-Entropy', (entropies.reduce((sum, e) => sum + e, 0) / n).toFixed(4));
 
         const encodeStarted = performance.now();
         if (json) {
