@@ -14,14 +14,12 @@
 //
 // A configuration is sampler[/grid][@from-to] (the guidance interval in t); a point adds :evaluations.
 // Heun spends 2T - 1 evaluations on T steps, so its points use T = (E + 1)/2 (odd E only).
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { GRIDS, SAMPLERS, evaluationsFor, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
-import type { GenerateJson } from '../src/http/schemas.js';
 import { ROOT, benchConfig, describe, flags, modelDir, num, readManifest, startService, table } from './common.js';
+import { generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
 
 const f = flags({
   configs: 'euler,euler/quadratic,heun,multistep,multistep/quadratic',
@@ -61,44 +59,14 @@ function stepsFor(sampler: SamplerName, evaluations: number): number | undefined
   return Number.isInteger(steps) && evaluationsFor(sampler, steps) === evaluations ? steps : undefined;
 }
 
-interface Image {
-  label: string;
-  seed: number;
-  codes: number[];
-  rgb: Buffer;
-  png: Buffer;
-}
-
-interface Run {
-  images: Image[];
-  seconds: number;
-}
-
 const dir = modelDir(f);
 const manifestOf = readManifest(dir);
 const labels = manifestOf.labels;
 
-/** perClass images of every class, all submitted at once (the engine batches them), timed together. */
-async function generate(app: FastifyInstance, setting: Setting, steps: number, perClass: number): Promise<Run> {
-  const started = performance.now();
-  const perLabel = await Promise.all(
-    labels.map(async (label, classId) => {
-      const out: Image[] = [];
-      for (let done = 0; done < perClass; done += 16) {
-        const n = Math.min(16, perClass - done);
-        const seed = num(f, 'seed') + classId * 10_000 + done;
-        const payload = { class: label, steps, seed, n, codes: true, sampler: setting.sampler, grid: setting.grid, ...(setting.guidance ? { guidance: setting.guidance } : {}) };
-        const res = await app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload });
-        if (res.statusCode !== 200) throw new Error(`${setting.name} T=${steps} ${label}: ${res.statusCode} ${res.payload}`);
-        for (const image of res.json<GenerateJson>().images) {
-          const png = Buffer.from(image.data, 'base64');
-          out.push({ label, seed: image.seed, codes: image.codes!.flat(), png, rgb: await sharp(png).removeAlpha().raw().toBuffer() });
-        }
-      }
-      return out;
-    }),
-  );
-  return { images: perLabel.flat(), seconds: (performance.now() - started) / 1000 };
+/** perClass images of every class with a setting's sampler, grid and guidance interval. */
+function generate(app: FastifyInstance, setting: Setting, steps: number, perClass: number): Promise<Run> {
+  const { sampler, grid, guidance } = setting;
+  return generateRun(app, labels, { steps, sampler, grid, ...(guidance ? { guidance } : {}) }, perClass, num(f, 'seed'));
 }
 
 /** Fraction of latent cells whose code differs, and the pixel RMSE (0..255), against the reference. */
@@ -128,22 +96,7 @@ interface Point {
   fdClf?: number;
 }
 
-function score(name: string, run: Run): { acc: number; fdClf: number } {
-  const dir = join(resolve(f['out']!), 'images', name.replace(/[^\w.-]+/g, '_'));
-  for (const image of run.images) {
-    mkdirSync(join(dir, image.label), { recursive: true });
-    writeFileSync(join(dir, image.label, `${image.seed}.png`), image.png);
-  }
-  const out = join(resolve(f['out']!), 'eval', name.replace(/[^\w.-]+/g, '_'));
-  const result = spawnSync(
-    '/usr/bin/python3',
-    ['-m', 'purrception.evaluate', '--data', resolve(f['data']!), '--classifier', resolve(f['classifier']!), '--images', dir, '--out', out],
-    { cwd: join(ROOT, 'training'), stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  if (result.status !== 0) throw new Error(`evaluation of ${dir} failed with exit code ${result.status}`);
-  const { folder } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { folder: { acc: number; fd_clf: number } };
-  return { acc: folder.acc, fdClf: folder.fd_clf };
-}
+const scoring: Scoring = { out: f['out']!, data: f['data']!, classifier: f['classifier']! };
 
 describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['reference']}-step Euler solution`);
 const service = await startService(benchConfig(dir, { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) }));
@@ -167,7 +120,7 @@ try {
     const steps = stepsFor(setting.sampler, Number(evals));
     if (steps === undefined) throw new Error(`--score ${spec}: ${setting.sampler} cannot spend ${evals} evaluations`);
     const run = await generate(service.app, setting, steps, num(f, 'score-per-class'));
-    points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...score(spec, run) });
+    points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...scoreRun(spec, run, scoring) });
   }
 } finally {
   await service.close();

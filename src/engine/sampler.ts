@@ -148,6 +148,32 @@ export function logSnrMultistepUpdate(z: Float32Array, mu: Float32Array, t: numb
   for (let i = 0; i < z.length; i++) z[i] = r * z[i]! + (1 - r) * mu[i]! + slope * (mu[i]! - prev[i]!);
 }
 
+/**
+ * One step of the reference code's DFM sampler on a sample's codes [h*w] (K = the mask), given
+ * p(x_1 | x_t) as probs [K, h*w]: per position, in order, u1 then u2 from the sample's stream; where
+ * u1 < c = h / (1 - t) the code is redrawn (the first k with cumsum(p)[k] > u2 sum(p), in float64),
+ * else kept. training/purrception/sample.py (dfm_update) does the same.
+ */
+export function dfmUpdate(codes: Int32Array, probs: Float32Array, c: number, rng: { uniform(): number }): void {
+  const positions = codes.length;
+  const k = probs.length / positions;
+  for (let p = 0; p < positions; p++) {
+    const u1 = rng.uniform();
+    const u2 = rng.uniform();
+    if (u1 >= c) continue;
+    let total = 0;
+    for (let code = 0; code < k; code++) total += probs[code * positions + p]!;
+    const target = u2 * total;
+    let cumulative = 0;
+    let code = 0;
+    for (; code < k - 1; code++) {
+      cumulative += probs[code * positions + p]!;
+      if (cumulative > target) break;
+    }
+    codes[p] = code;
+  }
+}
+
 /** Mean of a slice, for the per-position entropy of pi. */
 export function mean(values: Float32Array): number {
   let sum = 0;

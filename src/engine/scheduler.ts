@@ -5,8 +5,11 @@
 // samples join and leave at iteration boundaries; finished samples, due previews and reconstructions
 // decode together in one decode run, and the images submitted for encoding share one encode run. A
 // row's inputs depend on its own sample only, so a sample's bytes do not depend on its batch-mates.
+// A dfm model samples codes instead of vectors: each sample carries its codes and its own stream of
+// uniforms, the step graph gives p(x_1 | x_t), and the decode starts from the codes.
 import { GaussianRng } from './rng.js';
 import {
+  dfmUpdate,
   eulerUpdate,
   guidedAt,
   heunCorrect,
@@ -31,11 +34,16 @@ export interface Shape {
   image: { height: number; width: number };
   /** The class id of the unconditional pass (a cfg-0 row runs with it). */
   null_class: number;
+  /** dfm: the model samples codes 0..codebook_size - 1 (codebook_size is the mask) instead of vectors. */
+  objective?: string;
+  codebook_size?: number;
 }
 
 /** A batch for the step graph; typed arrays hold exactly `size` rows. */
 export interface StepBatch {
   size: number;
+  /** dfm only: each row's codes [h, w] (its z is empty). */
+  codes?: BigInt64Array;
   z: Float32Array;
   t: Float32Array;
   y: BigInt64Array;
@@ -48,10 +56,8 @@ export interface StepBatch {
   guide: BigInt64Array;
 }
 
-export interface StepOutput {
-  mu: Float32Array;
-  entropy?: Float32Array;
-}
+/** What a step run gives per row: mu (and the posterior's entropy where there is one), or dfm's p(x_1 | x_t). */
+export type StepOutput = { mu: Float32Array; entropy?: Float32Array } | { probs: Float32Array };
 
 /** Every row of a batch of `size` guided: a StepBatch's `guide` for the full cost of guidance. */
 export function guideAll(size: number): BigInt64Array {
@@ -60,8 +66,10 @@ export function guideAll(size: number): BigInt64Array {
 
 /** The model work the scheduler drives (ONNX Runtime sessions in production, fakes in tests). */
 export interface ModelRunner {
-  /** entropy: [B,h,w], only from models with a posterior over codes (purrception; not cfm). */
+  /** entropy: [B,h,w], only from models with a posterior over codes (purrception; not cfm); dfm: probs [B,K,h,w]. */
   step(batch: StepBatch): Promise<StepOutput>;
+  /** dfm: codes [B,h,w] -> image [B,3,H,W] in [-1, 1]. */
+  decodeCodes?(codes: BigInt64Array, size: number): Promise<Float32Array>;
   /** z [B,C,h,w] -> image [B,3,H,W] in [-1, 1] and the code each cell was quantized to, [B,h,w]. */
   decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }>;
   /** image [B,3,H,W] in [-1, 1] -> quantized z [B,C,h,w] and codes [B,h,w]; only models with an encoder. */
@@ -113,6 +121,8 @@ interface Sample {
   guided: boolean;
   /** Multistep: the previous evaluation, and whether it was guided (mu jumps where guidance switches). */
   history: (MuHistory & { guided: boolean }) | undefined;
+  /** dfm: the codes so far (K = mask) and the stream their draws come from. */
+  discrete: { codes: Int32Array; rng: GaussianRng } | undefined;
   /** Mean entropy summed over the grid times; undefined for models without a posterior. */
   entropySum: number | undefined;
   /** Per-position entropy summed over the grid times (only when uncertainty was asked for). */
@@ -156,6 +166,27 @@ interface Undecoded {
   since: number;
 }
 
+/** A step run's output copied (the runner may reuse its buffers on the next run). */
+function copyOf(output: StepOutput): StepOutput {
+  if ('probs' in output) return { probs: output.probs.slice() };
+  return output.entropy ? { mu: output.mu.slice(), entropy: output.entropy.slice() } : { mu: output.mu.slice() };
+}
+
+/** The outputs of runs of one row each, as the output of one run over those rows. */
+function joinRows(outputs: StepOutput[]): StepOutput {
+  const join = (parts: Float32Array[]): Float32Array => {
+    const all = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((offset, part) => (all.set(part, offset), offset + part.length), 0);
+    return all;
+  };
+  const probs = outputs.flatMap((o) => ('probs' in o ? [o.probs] : []));
+  if (probs.length > 0) return { probs: join(probs) };
+  const vectors = outputs.flatMap((o) => ('mu' in o ? [o] : []));
+  const entropies = vectors.flatMap((o) => (o.entropy ? [o.entropy] : []));
+  const mu = join(vectors.map((o) => o.mu));
+  return entropies.length === vectors.length ? { mu, entropy: join(entropies) } : { mu };
+}
+
 /** Decoder output codes of one row, as plain integers. */
 function codesOf(codes: BigInt64Array, row: number, cells: number): Int32Array {
   return Int32Array.from(codes.subarray(row * cells, (row + 1) * cells), Number);
@@ -171,6 +202,9 @@ export class Scheduler {
   private readonly latentSize: number;
   private readonly positions: number;
   private readonly buffers: StepBatch;
+  /** dfm: the mask's code (K), and the size of a row of p(x_1 | x_t), K * h * w. */
+  private readonly mask: number | undefined;
+  private readonly probsSize: number;
 
   constructor(
     private readonly runner: ModelRunner,
@@ -182,9 +216,15 @@ export class Scheduler {
     const { channels, height, width } = shape.latent;
     this.positions = height * width;
     this.latentSize = channels * this.positions;
+    this.mask = shape.objective === 'dfm' ? shape.codebook_size : undefined;
+    if (shape.objective === 'dfm' && (this.mask === undefined || runner.decodeCodes === undefined)) {
+      throw new TypeError('a dfm model needs codebook_size and a runner that decodes codes');
+    }
+    this.probsSize = (this.mask ?? 0) * this.positions;
     this.buffers = {
       size: maxBatch,
-      z: new Float32Array(maxBatch * this.latentSize),
+      z: new Float32Array(this.mask === undefined ? maxBatch * this.latentSize : 0),
+      ...(this.mask === undefined ? {} : { codes: new BigInt64Array(maxBatch * this.positions) }),
       t: new Float32Array(maxBatch),
       y: new BigInt64Array(maxBatch),
       cfg: new Float32Array(maxBatch),
@@ -207,7 +247,9 @@ export class Scheduler {
   }
 
   submit(id: number, request: SampleRequest): void {
-    const z0 = new GaussianRng(request.seed).fillGaussian(new Float32Array(this.latentSize)); // z_0 ~ N(0, I)
+    // dfm starts all-mask and draws its uniforms from the seed's stream; the others start at z_0 ~ N(0, I)
+    const discrete = this.mask === undefined ? undefined : { codes: new Int32Array(this.positions).fill(this.mask), rng: new GaussianRng(request.seed) };
+    const z0 = discrete ? new Float32Array(0) : new GaussianRng(request.seed).fillGaussian(new Float32Array(this.latentSize));
     const { start } = request;
     // From an image: z_t0 = t0 z_1 + (1 - t0) z_0, t0 = 1 - strength (z_0 itself when strength is 1).
     const t0 = start ? 1 - start.strength : 0;
@@ -228,6 +270,7 @@ export class Scheduler {
       heun: undefined,
       guided: false,
       history: undefined,
+      discrete,
       entropySum: undefined,
       entropyMapSum: request.uncertainty ? new Float64Array(this.positions) : undefined,
       entropyAtStep: undefined,
@@ -284,13 +327,17 @@ export class Scheduler {
     const finished: Sample[] = [];
     const previews: Preview[] = [];
     batch.forEach((sample, row) => {
-      const mu = output.mu.subarray(row * this.latentSize, (row + 1) * this.latentSize);
-      const entropy = output.entropy?.subarray(row * this.positions, (row + 1) * this.positions);
-      if (!this.advance(sample, mu, entropy)) return; // Heun's predictor: the step is half done
+      let mu: Float32Array | undefined;
+      if ('probs' in output) this.advanceCodes(sample, output.probs.subarray(row * this.probsSize, (row + 1) * this.probsSize));
+      else {
+        mu = output.mu.subarray(row * this.latentSize, (row + 1) * this.latentSize);
+        const entropy = output.entropy?.subarray(row * this.positions, (row + 1) * this.positions);
+        if (!this.advance(sample, mu, entropy)) return; // Heun's predictor: the step is half done
+      }
       const { steps, previewEvery, progress } = sample.request;
       if (progress) this.events.progress?.(sample.id, { kind: 'step', step: sample.step, steps });
       if (sample.step === steps) finished.push(sample);
-      else if (previewEvery && sample.step % previewEvery === 0) previews.push({ sample, step: sample.step, mu: mu.slice() });
+      else if (mu && previewEvery && sample.step % previewEvery === 0) previews.push({ sample, step: sample.step, mu: mu.slice() });
     });
     this.retire(finished);
     this.events.iteration(batch.length, (performance.now() - started) / 1000, this.live.length, this.waiting.length, unconditionalRows);
@@ -388,6 +435,12 @@ export class Scheduler {
     return true;
   }
 
+  /** dfm at t = s/T: each position redrawn with probability c = h / (1 - t) = 1 / (T - s) (1 at the last step). */
+  private advanceCodes(sample: Sample, probs: Float32Array): void {
+    dfmUpdate(sample.discrete!.codes, probs, 1 / (sample.request.steps - sample.step), sample.discrete!.rng);
+    sample.step += 1;
+  }
+
   private multistep(sample: Sample, mu: Float32Array, t: number, h: number): void {
     const { history, guided } = sample;
     const update = sample.sampler === 'multistep' ? multistepUpdate : logSnrMultistepUpdate;
@@ -422,14 +475,15 @@ export class Scheduler {
    */
   private fill(batch: Sample[]): StepBatch {
     const n = batch.length;
-    const { z, t, y, cfg, tau, guide } = this.buffers;
+    const { z, codes, t, y, cfg, tau, guide } = this.buffers;
     let guided = 0;
     batch.forEach((sample, row) => {
       const { request } = sample;
       const correcting = sample.heun !== undefined;
       const time = timeAt(sample.step + (correcting ? 1 : 0), request.steps, sample.t0, sample.grid);
       sample.guided = guidedAt(request.cfg, request.guidance, time);
-      z.set(sample.heun?.zPredicted ?? sample.z, row * this.latentSize);
+      if (sample.discrete) sample.discrete.codes.forEach((code, p) => (codes![row * this.positions + p] = BigInt(code)));
+      else z.set(sample.heun?.zPredicted ?? sample.z, row * this.latentSize);
       t[row] = time;
       y[row] = BigInt(request.cfg === 0 ? this.shape.null_class : request.classId);
       cfg[row] = sample.guided ? request.cfg : 1;
@@ -438,7 +492,8 @@ export class Scheduler {
     });
     return {
       size: n,
-      z: z.subarray(0, n * this.latentSize),
+      z: z.subarray(0, this.mask === undefined ? n * this.latentSize : 0),
+      ...(codes ? { codes: codes.subarray(0, n * this.positions) } : {}),
       t: t.subarray(0, n),
       y: y.subarray(0, n),
       cfg: cfg.subarray(0, n),
@@ -465,24 +520,16 @@ export class Scheduler {
         return undefined;
       }
     }
-    const rows: { sample: Sample; mu: Float32Array; entropy: Float32Array | undefined }[] = [];
+    const rows: { sample: Sample; output: StepOutput }[] = [];
     for (const sample of batch) {
       try {
-        const { mu, entropy } = await this.runner.step(this.fill([sample]));
-        rows.push({ sample, mu: mu.slice(), entropy: entropy?.slice() });
+        rows.push({ sample, output: copyOf(await this.runner.step(this.fill([sample]))) });
       } catch (err) {
         this.fail([sample], err as Error);
       }
     }
     batch.splice(0, batch.length, ...rows.map((r) => r.sample));
-    if (rows.length === 0) return undefined;
-    const mu = new Float32Array(rows.length * this.latentSize);
-    const entropy = rows[0]!.entropy && new Float32Array(rows.length * this.positions);
-    rows.forEach((r, i) => {
-      mu.set(r.mu, i * this.latentSize);
-      if (entropy && r.entropy) entropy.set(r.entropy, i * this.positions);
-    });
-    return entropy ? { mu, entropy } : { mu };
+    return rows.length === 0 ? undefined : joinRows(rows.map((r) => r.output));
   }
 
   private fail(samples: Sample[], error: Error): void {
@@ -496,14 +543,11 @@ export class Scheduler {
    */
   private async decode({ finished, previews, reconstructions }: Undecoded): Promise<void> {
     const started = performance.now();
-    const latents = [...finished.map((s) => s.z), ...reconstructions.map((r) => r.z), ...previews.map((p) => p.mu)];
-    const rows = latents.length;
-    const z = new Float32Array(rows * this.latentSize);
-    latents.forEach((latent, row) => z.set(latent, row * this.latentSize));
+    const rows = finished.length + reconstructions.length + previews.length;
     let image: Float32Array;
     let codes: BigInt64Array;
     try {
-      ({ image, codes } = await this.runner.decode(z, rows));
+      ({ image, codes } = await this.decodeRows(finished, reconstructions, previews));
     } catch (err) {
       for (const id of [...finished.map((s) => s.id), ...reconstructions.map((r) => r.job.id)]) this.events.failed(id, err as Error);
       return; // previews are best effort; the samples fail at their own final decode if it persists
@@ -536,6 +580,19 @@ export class Scheduler {
       if (!this.live.includes(sample)) return;
       this.events.progress?.(sample.id, { kind: 'preview', step, steps: sample.request.steps, pixels: pixelsOf(previewRow + i), width, height });
     });
+  }
+
+  /** The decoder's image and codes for each row: final z, reconstructions' z, previews' mu; dfm: the final codes. */
+  private async decodeRows(finished: Sample[], reconstructions: Reconstruction[], previews: Preview[]): Promise<{ image: Float32Array; codes: BigInt64Array }> {
+    if (this.mask !== undefined) {
+      const codes = new BigInt64Array(finished.length * this.positions);
+      finished.forEach((sample, row) => sample.discrete!.codes.forEach((code, p) => (codes[row * this.positions + p] = BigInt(code))));
+      return { image: await this.runner.decodeCodes!(codes, finished.length), codes };
+    }
+    const latents = [...finished.map((s) => s.z), ...reconstructions.map((r) => r.z), ...previews.map((p) => p.mu)];
+    const z = new Float32Array(latents.length * this.latentSize);
+    latents.forEach((latent, row) => z.set(latent, row * this.latentSize));
+    return this.runner.decode(z, latents.length);
   }
 
   private entropyMaps(sample: Sample): EntropyMaps {

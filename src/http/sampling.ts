@@ -5,7 +5,8 @@ import { setMaxListeners } from 'node:events';
 import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/client.js';
-import { defaultTau, hasPosterior, objectiveOf, type Manifest } from '../model/manifest.js';
+import { defaultTau, hasEncoder, hasPosterior, objectiveOf, samplesCodes, type Manifest } from '../model/manifest.js';
+import { IMAGE_FIELDS } from './image-input.js';
 import type { ProgressEvent, SampleRequest, SampleResult } from '../engine/protocol.js';
 import type { GenerateBody, StreamBody } from './schemas.js';
 
@@ -22,17 +23,34 @@ export function resolveClass(manifest: Manifest, value: number | string): number
 
 /** Request fields that need a posterior over codes (a purrception model). */
 export const POSTERIOR_FIELDS = ['tau', 'uncertainty', 'uncertaintyStep'] as const;
+/** Request fields of the samplers that move z, which a dfm model (it samples codes) does not take. */
+export const TRAJECTORY_FIELDS = ['sampler', 'grid', 'previewEvery'] as const;
+
+/** The request fields a model refuses with 400 (GET /models lists them). */
+export function refusedFields(manifest: Manifest): string[] {
+  return [
+    ...(hasPosterior(manifest) ? [] : POSTERIOR_FIELDS),
+    ...(samplesCodes(manifest) ? TRAJECTORY_FIELDS : []),
+    ...(hasEncoder(manifest) ? [] : IMAGE_FIELDS),
+  ];
+}
+
+/** Why a model without a posterior refuses a field, by objective. */
+function refusal(manifest: Manifest): string {
+  return samplesCodes(manifest)
+    ? 'which samples codes with the DFM sampler, so it has no temperature, no uncertainty maps, no choice of sampler or time grid and no previews'
+    : 'which predicts a vector, not a posterior over codes, so it has no temperature and no uncertainty';
+}
 
 /** The sample of image 0; image i differs only by its seed. */
 export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamBody): SampleRequest {
   const { defaults } = manifest;
-  if (!hasPosterior(manifest)) {
-    const field = POSTERIOR_FIELDS.find((name) => body[name] !== undefined);
-    if (field !== undefined) {
-      throw new InvalidOptionError(
-        `body/${field} does not apply to the model ${manifest.name}: it is a ${objectiveOf(manifest)} model, which predicts a vector, not a posterior over codes, so it has no temperature and no uncertainty (GET /models lists its refusedFields)`,
-      );
-    }
+  const fields = body as Partial<Record<string, unknown>>;
+  const field = refusedFields(manifest).find((name) => fields[name] !== undefined && !(IMAGE_FIELDS as readonly string[]).includes(name));
+  if (field !== undefined) {
+    throw new InvalidOptionError(
+      `body/${field} does not apply to the model ${manifest.name}: it is a ${objectiveOf(manifest)} model, ${refusal(manifest)} (GET /models lists its refusedFields)`,
+    );
   }
   const steps = body.steps ?? defaults.steps;
   const uncertainty = body.uncertainty === true || body.uncertaintyStep !== undefined; // a step implies the maps

@@ -227,7 +227,7 @@ const imageFields = {
   width: Type.Integer(),
   height: Type.Integer(),
   meanEntropy: Type.Optional(
-    Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)' }),
+    Type.Number({ description: 'Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint, dfm)' }),
   ),
   timings: Timings,
   uncertainty: Type.Optional(Type.Ref(Uncertainty)),
@@ -242,7 +242,7 @@ export const GenerateJson = Type.Object(
     model: Type.String({ description: 'The model that drew the images' }),
     class: Type.String(),
     classId: Type.Integer(),
-    sampler: Type.String(),
+    sampler: Type.String({ description: 'The sampler that ran: euler, heun, multistep, logsnr-multistep, or dfm for a dfm model' }),
     steps: Type.Integer(),
     images: Type.Array(Type.Ref(GeneratedImage)),
   },
@@ -262,7 +262,7 @@ export const GenerateResponse = {
     'X-Seed': header('The first seed (image i used seed + i)', { type: 'integer' }),
     'X-Class': header('The class label'),
     'X-Cache': header('hit or miss for seeded image answers, off otherwise', { type: 'string', enum: ['hit', 'miss', 'off'] }),
-    'X-Mean-Entropy': header('Entropy of the posterior in nats, averaged over positions, steps and images; absent for models without a posterior (cfm, cfm-endpoint)', { type: 'number' }),
+    'X-Mean-Entropy': header('Entropy of the posterior in nats, averaged over positions, steps and images; absent for models without a posterior (cfm, cfm-endpoint, dfm)', { type: 'number' }),
     'Server-Timing': header('queue, sample and encode durations in ms'),
   },
   content: {
@@ -322,10 +322,10 @@ export const ModelInfo = Type.Object({
   name: Type.String(),
   description: Type.String(),
   objective: Type.String({
-    description: 'What the DiT predicts: purrception (a posterior over codes), cfm (a velocity) or cfm-endpoint (the endpoint z_1)',
+    description: 'What the DiT predicts: purrception (a posterior over codes), cfm (a velocity), cfm-endpoint (the endpoint z_1) or dfm (codes, by discrete flow matching)',
   }),
   refusedFields: Type.Array(Type.String(), {
-    description: 'Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, the image fields without an encoder',
+    description: 'Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, sampler, grid and previewEvery for dfm, the image fields without an encoder',
   }),
   image: Type.Object({ height: Type.Integer(), width: Type.Integer() }),
   latent: Type.Object({ channels: Type.Integer(), height: Type.Integer(), width: Type.Integer() }),

@@ -12,12 +12,13 @@ import { GRIDS, SAMPLERS } from '../engine/sampler.js';
 export const MODEL_FORMAT = 'purrception.onnx.v1';
 
 /**
- * What the step graph's DiT was trained to predict (the reference code's names). All serve through the
- * mu contract: purrception computes mu as the barycenter of a posterior over codes (tau, entropy);
+ * What the step graph's DiT was trained to predict (the reference code's names). Three serve through
+ * the mu contract: purrception computes mu as the barycenter of a posterior over codes (tau, entropy);
  * cfm-endpoint predicts mu itself and cfm the velocity v, exported as mu = z + (1 - t) v. Neither has
- * a posterior, so their step graphs take no tau and give no entropy. dfm samples codes, not vectors.
+ * a posterior, so their step graphs take no tau and give no entropy. dfm samples codes, not vectors:
+ * its step graph maps codes (K = mask) to p(x_1 | x_t) and its decode graph takes codes.
  */
-export const OBJECTIVES = ['purrception', 'cfm', 'cfm-endpoint'] as const;
+export const OBJECTIVES = ['purrception', 'cfm', 'cfm-endpoint', 'dfm'] as const;
 export type Objective = (typeof OBJECTIVES)[number];
 
 const PositiveInt = Type.Integer({ minimum: 1 });
@@ -93,6 +94,11 @@ export function hasPosterior(manifest: Manifest): boolean {
   return objectiveOf(manifest) === 'purrception';
 }
 
+/** True for dfm: the engine samples codes with the reference code's DFM sampler, not a trajectory of z. */
+export function samplesCodes(manifest: Manifest): boolean {
+  return objectiveOf(manifest) === 'dfm';
+}
+
 /** The default temperature; 1 for a model without a posterior, whose step graph takes none. */
 export function defaultTau(manifest: Manifest): number {
   return manifest.defaults.tau ?? 1;
@@ -116,10 +122,6 @@ function fieldName(path: string): string {
 }
 
 export function validateManifest(value: unknown, file: string): Manifest {
-  const objective = (value as { objective?: unknown } | null)?.objective;
-  if (objective === 'dfm') {
-    throw new ModelError(`${file}: field "objective" is dfm, which samples codes rather than following mu; this version serves ${OBJECTIVES.join(', ')}`);
-  }
   const first = Value.Errors(ManifestSchema, value).First();
   if (first) throw new ModelError(`${file}: field "${fieldName(first.path)}" ${first.message.toLowerCase()}`);
   const manifest = value as Manifest;
@@ -133,6 +135,14 @@ export function validateManifest(value: unknown, file: string): Manifest {
   }
   if (hasPosterior(manifest) && manifest.defaults.tau === undefined) {
     throw new ModelError(`${file}: field "defaults.tau" is required for a ${objectiveOf(manifest)} model (the posterior's temperature)`);
+  }
+  for (const field of ['sampler', 'grid'] as const) {
+    if (samplesCodes(manifest) && manifest.defaults[field] !== undefined) {
+      throw new ModelError(`${file}: field "defaults.${field}" does not apply to a dfm model (it samples codes with the DFM sampler)`);
+    }
+  }
+  if (samplesCodes(manifest) && hasEncoder(manifest)) {
+    throw new ModelError(`${file}: field "graphs.encode" does not apply to a dfm model (image input starts on the Gaussian path of z)`);
   }
   const guidance = manifest.defaults.guidance;
   if (guidance && guidance.from > guidance.to) {

@@ -11,7 +11,7 @@ import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
 import type { ModelRunner, StepBatch, StepOutput } from '../engine/scheduler.js';
 import type { GraphFiles, LoadedProviders } from '../engine/protocol.js';
-import { graphPathFor, hasPosterior, type GraphName, type ModelSpec } from './manifest.js';
+import { graphPathFor, hasPosterior, samplesCodes, type GraphName, type ModelSpec } from './manifest.js';
 
 type Dims = readonly (number | string)[];
 interface Port {
@@ -163,9 +163,11 @@ export class OrtModel implements ModelRunner {
     const decode = await load('decode');
     const encode = spec.encodePath === undefined ? undefined : await load('encode');
     const guidesRows = step.session.inputNames.includes('guide');
+    const codesInOut = samplesCodes(spec.manifest); // dfm: codes in, p(x_1 | x_t) out; decode from codes
+    const probsDims = [undefined, spec.manifest.codebook_size, latent.height, latent.width];
     try {
       checkPorts(step.path, 'input', step.session.inputMetadata, [
-        { name: 'z', type: 'float32', dims: zDims },
+        codesInOut ? { name: 'codes', type: 'int64' as const, dims: codesDims } : { name: 'z', type: 'float32' as const, dims: zDims },
         { name: 't', type: 'float32', dims: [undefined] },
         { name: 'y', type: 'int64', dims: [undefined] },
         { name: 'cfg', type: 'float32', dims: [undefined] },
@@ -173,13 +175,15 @@ export class OrtModel implements ModelRunner {
         ...(guidesRows ? [{ name: 'guide', type: 'int64' as const, dims: [undefined] }] : []),
       ]);
       checkPorts(step.path, 'output', step.session.outputMetadata, [
-        { name: 'mu', type: 'float32', dims: zDims },
+        codesInOut ? { name: 'probs', type: 'float32' as const, dims: probsDims } : { name: 'mu', type: 'float32' as const, dims: zDims },
         ...(hasPosterior(spec.manifest) ? [{ name: 'entropy', type: 'float32' as const, dims: [undefined, latent.height, latent.width] }] : []),
       ]);
-      checkPorts(decode.path, 'input', decode.session.inputMetadata, [{ name: 'z', type: 'float32', dims: zDims }]);
+      checkPorts(decode.path, 'input', decode.session.inputMetadata, [
+        codesInOut ? { name: 'codes', type: 'int64' as const, dims: codesDims } : { name: 'z', type: 'float32' as const, dims: zDims },
+      ]);
       checkPorts(decode.path, 'output', decode.session.outputMetadata, [
         { name: 'image', type: 'float32', dims: imageDims },
-        { name: 'codes', type: 'int64', dims: codesDims },
+        ...(codesInOut ? [] : [{ name: 'codes', type: 'int64' as const, dims: codesDims }]),
       ]);
       if (encode) {
         checkPorts(encode.path, 'input', encode.session.inputMetadata, [{ name: 'image', type: 'float32', dims: imageDims }]);
@@ -205,7 +209,9 @@ export class OrtModel implements ModelRunner {
     const { channels, height, width } = this.spec.manifest.latent;
     const n = batch.size;
     const feeds = {
-      z: new ort.Tensor('float32', batch.z, [n, channels, height, width]),
+      ...(batch.codes
+        ? { codes: new ort.Tensor('int64', batch.codes, [n, height, width]) }
+        : { z: new ort.Tensor('float32', batch.z, [n, channels, height, width]) }),
       t: new ort.Tensor('float32', batch.t, [n]),
       y: new ort.Tensor('int64', batch.y, [n]),
       cfg: new ort.Tensor('float32', batch.cfg, [n]),
@@ -213,8 +219,15 @@ export class OrtModel implements ModelRunner {
       ...(this.guidesRows ? { guide: new ort.Tensor('int64', batch.guide, [batch.guide.length]) } : {}),
     };
     const out = await this.run(this.stepSession, 'step', feeds);
+    if (batch.codes) return { probs: out.probs!.data as Float32Array };
     const mu = out.mu!.data as Float32Array;
     return this.posterior ? { mu, entropy: out.entropy!.data as Float32Array } : { mu };
+  }
+
+  async decodeCodes(codes: BigInt64Array, size: number): Promise<Float32Array> {
+    const { height, width } = this.spec.manifest.latent;
+    const out = await this.run(this.decodeSession, 'decode', { codes: new ort.Tensor('int64', codes, [size, height, width]) });
+    return out.image!.data as Float32Array;
   }
 
   async decode(z: Float32Array, size: number): Promise<{ image: Float32Array; codes: BigInt64Array }> {

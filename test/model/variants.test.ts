@@ -63,7 +63,7 @@ t.test('on CPU a manifest with GPU variants loads step.onnx, and says which file
     size: 1, z: new Float32Array(channels * height * width), t: new Float32Array(1), y: new BigInt64Array(1),
     cfg: new Float32Array([1]), tau: new Float32Array([1]), guide: new BigInt64Array(0),
   });
-  t.equal(out.mu.length, channels * height * width);
+  t.equal('mu' in out ? out.mu.length : 0, channels * height * width);
 });
 
 t.test('a variant declared for a provider is the file that provider loads; failures name it', async (t) => {

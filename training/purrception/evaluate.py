@@ -241,11 +241,27 @@ class OnnxModel:
         feeds = {"y": y.cpu().numpy().astype(np.int64), "cfg": np.full(n, cfg, np.float32),
                  "tau": np.full(n, tau, np.float32), "guide": np.arange(n, dtype=np.int64)}
         feeds = {k: v for k, v in feeds.items() if k in self._step_inputs}
+        if self.manifest.get("objective") == "dfm":
+            return self._sample_codes(n, steps, feeds, generator).to(z0.device)
         for s in range(steps):  # t = s/T; z <- z + (mu - z) / (T - s): the last step lands on mu
             t = np.full(n, s / steps, np.float32)
             mu = self._run("step", z=z, t=t, **feeds)["mu"]
             z = (z + (mu - z) / np.float32(steps - s)).astype(np.float32)
         return torch.from_numpy(self._run("decode", z=z)["image"]).to(z0.device)
+
+    def _sample_codes(self, n: int, steps: int, feeds: Dict[str, np.ndarray],
+                      generator: torch.Generator) -> torch.Tensor:
+        """dfm: the reference sampler (sample.sample_dfm) on step.onnx's probabilities."""
+        from .sample import dfm_update, torch_uniforms
+
+        size = (n, *self.latent_shape[1:])
+        uniforms = torch_uniforms(size, generator)
+        codes = torch.full(size, self.manifest["codebook_size"], dtype=torch.long)
+        for s in range(steps):
+            t = np.full(n, s / steps, np.float32)
+            probs = self._run("step", codes=codes.numpy(), t=t, **feeds)["probs"]
+            codes = dfm_update(codes, torch.from_numpy(probs), 1.0 / (steps - s), *uniforms(s))
+        return torch.from_numpy(self._run("decode", codes=codes.numpy())["image"])
 
     @torch.no_grad()
     def round_trip(self, x: torch.Tensor) -> torch.Tensor:

@@ -47,8 +47,13 @@ STEP_OUTPUTS = ["mu", "entropy"]
 # A DiT that predicts a vector (cfm, cfm-endpoint) has no posterior over codes: no tau, no entropy
 MEAN_STEP_INPUTS = ["z", "t", "y", "cfg", "guide"]
 MEAN_STEP_OUTPUTS = ["mu"]
+# dfm: the codes so far (K = the mask token) in, the guided p(x_1 | x_t) over the K codes out
+CODE_STEP_INPUTS = ["codes", "t", "y", "cfg", "guide"]
+CODE_STEP_OUTPUTS = ["probs"]
 DECODE_INPUTS = ["z"]
 DECODE_OUTPUTS = ["image", "codes"]
+CODE_DECODE_INPUTS = ["codes"]
+CODE_DECODE_OUTPUTS = ["image"]
 ENCODE_INPUTS = ["image"]
 ENCODE_OUTPUTS = ["z", "codes"]
 LABEL_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # URL-safe class names
@@ -177,10 +182,21 @@ class MeanStepGraph(StepGraph):
         return (z + (1 - t).view(-1, 1, 1, 1) * out,)
 
 
+class CodeStepGraph(StepGraph):
+    """The step of a dfm DiT: p(x_1 | x_t) = softmax of the guided logits over the K codes, for
+    codes x_t (B, h, w) in 0..K (K = mask). The draw from it is the service's (seeded per request);
+    guidance on hidden states is guidance on the logits, as the reference code guides them."""
+
+    def forward(self, codes: torch.Tensor, t: torch.Tensor, y: torch.Tensor, cfg: torch.Tensor,
+                guide: torch.Tensor):
+        logits = self.dit.head(self.guided_hidden(codes, t, y, cfg, guide))  # (B, K, h, w)
+        return (torch.softmax(logits, dim=1),)
+
+
 def step_graph(dit: DiT, codebook: torch.Tensor, head_chunks: int = 1) -> StepGraph:
-    """The step module of a DiT's objective (dfm samples codes: the contract has no step for it)."""
+    """The step module of a DiT's objective."""
     if dit.cfg.objective == "dfm":
-        raise ValueError("dfm samples codes stochastically; the v1 contract has no step for it")
+        return CodeStepGraph(dit, codebook)
     if dit.cfg.objective in VECTOR_OBJECTIVES:
         return MeanStepGraph(dit, codebook)
     return StepGraph(dit, codebook, head_chunks)
@@ -188,6 +204,8 @@ def step_graph(dit: DiT, codebook: torch.Tensor, head_chunks: int = 1) -> StepGr
 
 def step_ports(objective: str) -> Tuple[List[str], List[str]]:
     """The step graph's input and output names for an objective."""
+    if objective == "dfm":
+        return CODE_STEP_INPUTS, CODE_STEP_OUTPUTS
     if objective in VECTOR_OBJECTIVES:
         return MEAN_STEP_INPUTS, MEAN_STEP_OUTPUTS
     return STEP_INPUTS, STEP_OUTPUTS
@@ -204,6 +222,19 @@ class DecodeGraph(nn.Module):
         codes = self.vq.quantize.nearest(z)  # (B, h, w) int64
         z_q = self.vq.quantize.embedding(codes).permute(0, 3, 1, 2)  # (B, C, h, w)
         return self.vq.decode(z_q).clamp(-1.0, 1.0), codes
+
+
+class CodeDecodeGraph(nn.Module):
+    """codes (B, h, w) -> x = Decoder(codebook[codes]) in [-1, 1]: the decode of a dfm model, which
+    samples codes rather than vectors."""
+
+    def __init__(self, vq: Tokenizer):
+        super().__init__()
+        self.vq = vq
+
+    def forward(self, codes: torch.Tensor):
+        z_q = self.vq.quantize.embedding(codes).permute(0, 3, 1, 2)  # (B, C, h, w)
+        return self.vq.decode(z_q).clamp(-1.0, 1.0)
 
 
 class EncodeGraph(nn.Module):
@@ -374,7 +405,8 @@ def fp16_step_graph(src: Path, dst: Path) -> Dict[str, int]:
 def example_step_inputs(dit_cfg: DiTConfig, batch: int = 2) -> Dict[str, torch.Tensor]:
     """Inputs of the objective's step graph by name (step_ports), in the graph's order."""
     c, s = dit_cfg.latent_channels, dit_cfg.latent_size
-    every = {"z": torch.randn(batch, c, s, s), "t": torch.rand(batch),
+    codes = torch.randint(0, dit_cfg.codebook_size + 1, (batch, s, s))
+    every = {"z": torch.randn(batch, c, s, s), "codes": codes, "t": torch.rand(batch),
              "y": torch.zeros(batch, dtype=torch.long), "cfg": torch.ones(batch),
              "tau": torch.ones(batch), "guide": torch.arange(batch)}
     return {name: every[name] for name in step_ports(dit_cfg.objective)[0]}
@@ -413,12 +445,12 @@ def build_manifest(vq_cfg: VQConfig, dit_cfg: DiTConfig, name: str, labels: Sequ
         "num_classes": dit_cfg.num_classes,
         "null_class": dit_cfg.null_class,
         "labels": list(labels),
-        # tau is the posterior's temperature: a model that predicts a vector has none
+        # tau is the posterior's temperature (purrception only); dfm has its own sampler and grid
         "defaults": {"steps": int(defaults["steps"]), "cfg": float(defaults["cfg"]),
-                     **({} if dit_cfg.objective in VECTOR_OBJECTIVES else
-                        {"tau": float(defaults["tau"])}),
+                     **({"tau": float(defaults["tau"])} if dit_cfg.objective == "purrception"
+                        else {}),
                      **{k: defaults[k] for k in ("sampler", "grid", "guidance")
-                        if defaults.get(k)}},
+                        if defaults.get(k) and (k == "guidance" or dit_cfg.objective != "dfm")}},
         "graphs": {"step": "step.onnx", "decode": "decode.onnx", "encode": "encode.onnx"},
         "provenance": provenance,
     }
@@ -452,8 +484,13 @@ def export_model(vq: Tokenizer, dit: DiT, out_dir: Union[str, Path], name: str,
     _onnx_export(step, tuple(example_step_inputs(dit.cfg).values()), out / "step.onnx", inputs,
                  outputs)
     c, s = dit.cfg.latent_channels, dit.cfg.latent_size
-    _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
-                 DECODE_INPUTS, DECODE_OUTPUTS)
+    if dit.cfg.objective == "dfm":
+        _onnx_export(CodeDecodeGraph(vq), (torch.randint(0, dit.cfg.codebook_size, (2, s, s)),),
+                     out / "decode.onnx", CODE_DECODE_INPUTS, CODE_DECODE_OUTPUTS)
+        encoder = False  # image input starts from a point on the Gaussian path: not dfm's
+    else:
+        _onnx_export(DecodeGraph(vq), (torch.randn(2, c, s, s),), out / "decode.onnx",
+                     DECODE_INPUTS, DECODE_OUTPUTS)
     graphs = ["step.onnx", "decode.onnx"]
     if encoder:
         size = vq.cfg.image_size

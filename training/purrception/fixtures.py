@@ -1,8 +1,8 @@
 """Regenerate the service's test fixture models (random weights, preset "fixture": 32x32 RGB, 8x8x4
-latents, K = 64, 4 classes): `test/fixtures/tiny/` (Purrception), and with --objective cfm or
-cfm-endpoint `test/fixtures/tiny-<objective>/` (no encoder), which also holds `expected.json`: the
-codes the project's PyTorch sampler reaches from the service's z_0 of each listed request, for the
-service tests to compare against.
+latents, K = 64, 4 classes): `test/fixtures/tiny/` (Purrception), and with --objective cfm,
+cfm-endpoint or dfm `test/fixtures/tiny-<objective>/` (no encoder), which also holds
+`expected.json`: the codes the project's PyTorch sampler reaches from the service's z_0 (dfm: its
+uniforms) of each listed request, for the service tests to compare against.
 
 A freshly initialised DiT is adaLN-Zero: its final layer and modulations are zero, so its output
 would ignore z, t and y. The fixture randomises those layers (and uses a unit-scale codebook and
@@ -11,7 +11,7 @@ Its weights are rounded to fp16 values and stored as fp16 in the graphs (compute
 the files small.
 
     cd training && /usr/bin/python3 -m purrception.fixtures            # -> ../test/fixtures/tiny
-    cd training && /usr/bin/python3 -m purrception.fixtures --objective cfm
+    cd training && /usr/bin/python3 -m purrception.fixtures --objective cfm   # cfm-endpoint, dfm
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import torch.nn as nn
 from .config import VECTOR_OBJECTIVES, get_preset
 from .export import export_model
 from .models import DiT, Tokenizer, build_vq
-from .sample import sample
-from .seeds import service_noise
+from .sample import sample, sample_dfm
+from .seeds import service_noise, service_uniforms
 
 FIXTURE_LABELS = ["cat", "dog", "fox", "owl"]
 FIXTURE_DEFAULTS = {"steps": 8, "tau": 0.9, "cfg": 1.3}
@@ -58,6 +58,8 @@ def randomize_zero_init(dit: DiT, generator: torch.Generator) -> None:
         fill(dit.final_layer.linear.weight, 0.3)  # logits of a few units: a peaked but soft pi
         fill(dit.final_layer.linear.bias, 0.1)
         fill(dit.y_embedder.embedding_table.weight, 1.0)  # classes clearly apart
+        if dit.x_pre_embedder is not None:
+            fill(dit.x_pre_embedder.weight, 1.0)  # dfm: the codes so far clearly matter
         fill(dit.t_embedder.mlp[0].weight, 0.3)  # t clearly matters
 
 
@@ -82,26 +84,32 @@ def random_models(preset: str = "fixture", seed: int = 0, randomize: bool = True
 
 @torch.no_grad()
 def expected_codes(vq: Tokenizer, dit: DiT) -> List[Dict[str, Any]]:
-    """EXPECTED_REQUESTS with the codes PyTorch's Euler sampler ends on from the service's z_0."""
-    shape = (dit.cfg.latent_channels, dit.cfg.latent_size, dit.cfg.latent_size)
+    """EXPECTED_REQUESTS with the codes PyTorch's sampler ends on from the service's z_0 (Euler),
+    or for dfm from the service's uniforms (the reference DFM sampler)."""
+    size = (dit.cfg.latent_size, dit.cfg.latent_size)
     out = []
     for request in EXPECTED_REQUESTS:
-        z0 = torch.from_numpy(service_noise(request["seed"], shape)).unsqueeze(0)
-        y = torch.tensor([request["class"]])
-        z = sample(dit, vq.codebook, y, request["steps"], request["cfg"], 1.0, z0)
-        out.append({**request, "codes": vq.quantize.nearest(z)[0].tolist()})
+        y, steps, cfg = torch.tensor([request["class"]]), request["steps"], request["cfg"]
+        if dit.cfg.objective == "dfm":
+            uniforms = service_uniforms(request["seed"], size)
+            codes = sample_dfm(dit, y, steps, torch.tensor([cfg]), size, uniforms)
+        else:
+            noise = service_noise(request["seed"], (dit.cfg.latent_channels, *size))
+            z = sample(dit, vq.codebook, y, steps, cfg, 1.0, torch.from_numpy(noise).unsqueeze(0))
+            codes = vq.quantize.nearest(z)
+        out.append({**request, "codes": codes[0].tolist()})
     return out
 
 
 def main(argv: Optional[list] = None) -> None:
     ap = argparse.ArgumentParser(description="Regenerate a tiny test fixture model.")
     ap.add_argument("--objective", default="purrception",
-                    choices=["purrception", *VECTOR_OBJECTIVES])
+                    choices=["purrception", *VECTOR_OBJECTIVES, "dfm"])
     ap.add_argument("--out", help="default: test/fixtures/tiny, or tiny-<objective> beside it")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    vector = args.objective in VECTOR_OBJECTIVES
-    name = f"tiny-{args.objective}" if vector else "tiny"
+    baseline = args.objective != "purrception"
+    name = f"tiny-{args.objective}" if baseline else "tiny"
     out_dir = args.out or str(DEFAULT_OUT.with_name(name))
     vq, dit = random_models("fixture", args.seed, objective=args.objective)
     provenance = {
@@ -109,13 +117,13 @@ def main(argv: Optional[list] = None) -> None:
         "trained": False,
         "exported": "by python3 -m purrception.fixtures (no timestamp: reproducible files)",
         "note": "test fixture only: images are noise; class, cfg, "
-                + ("and t" if vector else "tau and t") + " change the output",
+                + ("and t" if baseline else "tau and t") + " change the output",
     }
     out = export_model(vq, dit, out_dir, name, FIXTURE_LABELS, FIXTURE_DEFAULTS, provenance,
-                       description=f"Random-weight {args.objective + ' ' if vector else ''}test "
-                                   "fixture (32x32, 8x8x4 latents, K=64)",
-                       fp16_weights=True, encoder=not vector)
-    if vector:
+                       description=f"Random-weight {args.objective + ' ' if baseline else ''}"
+                                   "test fixture (32x32, 8x8x4 latents, K=64)",
+                       fp16_weights=True, encoder=not baseline)
+    if baseline:
         (out / "expected.json").write_text(json.dumps(expected_codes(vq, dit)) + "\n")
     sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
     print(f"wrote {out}: " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in sizes.items()))

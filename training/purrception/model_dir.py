@@ -138,23 +138,29 @@ def check_against_graphs(vq: Tokenizer, dit: DiT, model_dir: Path, manifest: Dic
                          atol: float = 2e-3) -> Dict[str, float]:
     """Largest |PyTorch - onnxruntime| difference of the decoded images and of the step's mu on
     fixed random inputs; raises when either exceeds atol."""
-    from .export import DecodeGraph, example_step_inputs, has_guide_input, step_graph
+    from .export import (CodeDecodeGraph, DecodeGraph, example_step_inputs, has_guide_input,
+                         step_graph, step_ports)
     from .ort import run_onnx
 
     g = torch.Generator().manual_seed(0)
-    c, s = dit.cfg.latent_channels, dit.cfg.latent_size
+    s = dit.cfg.latent_size
     codes = torch.randint(0, dit.cfg.codebook_size, (2, s, s), generator=g)
-    z = vq.codebook[codes].permute(0, 3, 1, 2).contiguous()
-    image, _ = DecodeGraph(vq)(z)
-    ort_image = run_onnx(model_dir / manifest["graphs"]["decode"], {"z": z.numpy()})["image"]
+    if dit.cfg.objective == "dfm":  # its decode graph takes the codes
+        image = CodeDecodeGraph(vq)(codes)
+        decode_feeds = {"codes": codes.numpy()}
+    else:
+        z = vq.codebook[codes].permute(0, 3, 1, 2).contiguous()
+        image = DecodeGraph(vq)(z)[0]
+        decode_feeds = {"z": z.numpy()}
+    ort_image = run_onnx(model_dir / manifest["graphs"]["decode"], decode_feeds)["image"]
     inputs = example_step_inputs(dit.cfg)
     inputs["cfg"] = inputs["cfg"] * 3.0
-    mu = step_graph(dit, vq.codebook)(**inputs)[0]
+    mu = step_graph(dit, vq.codebook)(**inputs)[0]  # mu, or dfm's probabilities
     feeds = dict(inputs)
     if not has_guide_input(model_dir / manifest["graphs"]["step"]):
         del feeds["guide"]  # exported before the guide input: every row is guided
     ort_mu = run_onnx(model_dir / manifest["graphs"]["step"],
-                      {k: v.numpy() for k, v in feeds.items()})["mu"]
+                      {k: v.numpy() for k, v in feeds.items()})[step_ports(dit.cfg.objective)[1][0]]
     diffs = {"decode": float(np.abs(image.numpy() - ort_image).max()),
              "step": float(np.abs(mu.numpy() - ort_mu).max())}
     bad = {k: v for k, v in diffs.items() if not v <= atol}

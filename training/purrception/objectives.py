@@ -96,16 +96,16 @@ def cfm_endpoint_loss(model: nn.Module, z1: torch.Tensor, y: torch.Tensor, t: to
 
 def dfm_loss(model: nn.Module, codes: torch.Tensor, y: torch.Tensor, t: torch.Tensor,
              keep: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
-    # x_t: each position keeps its code with prob t, else the mask id K ; CE on masked positions
+    # x_t: each position keeps its code with prob t, else the mask id K ; CE at every position, as
+    # the reference code trains it: its sampler redraws unmasked positions too (sample.sample_dfm)
     mask_id = model.cfg.codebook_size
     masked = keep >= t.view(-1, 1, 1)  # (N, h, w) masked with prob 1 - t
     x_t = torch.where(masked, torch.full_like(codes, mask_id), codes)
     logits = model(x_t, t, y)  # (N, K, h, w)
-    ce_all = F.cross_entropy(logits, codes, reduction="none")  # (N, h, w)
-    m = masked.float()
-    ce = (ce_all * m).sum() / m.sum().clamp_min(1.0)
+    ce = F.cross_entropy(logits, codes)
     zl = z_loss(logits)
-    return ce + zl, {"ce": ce.item(), "z_loss": zl.item(), "masked": m.mean().item()}
+    return ce + zl, {"ce": ce.item(), "z_loss": zl.item(),
+                     "masked": masked.float().mean().item()}
 
 
 def loss_fn(objective: str, model: nn.Module, z1: torch.Tensor, codes: torch.Tensor,

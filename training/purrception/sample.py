@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -52,8 +52,8 @@ def sample(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int, cfg:
            generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Sample latents z_T (N, C, h, w) from z0 (N, C, h, w); cfg and tau scalars or per-sample (N,).
 
-    objective defaults to model.cfg.objective. For dfm, z0 is ignored except for its shape and the
-    result is codebook[codes].
+    objective defaults to model.cfg.objective. For dfm, z0 is ignored except for its shape, tau
+    does not apply, and the result is codebook[codes].
     """
     objective = objective or model.cfg.objective
     n, device = y.shape[0], z0.device
@@ -64,8 +64,9 @@ def sample(model: DiT, codebook: torch.Tensor, y: torch.Tensor, steps: int, cfg:
         return sample_cfm(model, y, steps, cfg_t, z0)
     if objective == "cfm-endpoint":
         return euler_on_mean(lambda z, t: guided_output(model, z, t, y, cfg_t), steps, z0)
-    if objective == "dfm":
-        codes = sample_dfm(model, y, steps, cfg_t, tau_t, tuple(z0.shape[2:]), generator)
+    if objective == "dfm":  # tau does not apply: the reference sampler has no temperature
+        size = tuple(z0.shape[2:])
+        codes = sample_dfm(model, y, steps, cfg_t, size, torch_uniforms((n, *size), generator))
         return codebook[codes].permute(0, 3, 1, 2)  # (N, C, h, w)
     raise ValueError(f'Unknown objective "{objective}". Should be one of: {", ".join(OBJECTIVES)}.')
 
@@ -97,24 +98,40 @@ def sample_cfm(model: DiT, y: torch.Tensor, steps: int, cfg: torch.Tensor,
     return z
 
 
-def sample_dfm(model: DiT, y: torch.Tensor, steps: int, cfg: torch.Tensor, tau: torch.Tensor,
-               size: tuple, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Masked discrete flow: start all-mask; at t = s/T unmask each masked position with
-    probability (1/T) / (1 - t), drawing its code from pi = softmax(guided logits / tau)."""
-    k = model.cfg.codebook_size
+Uniforms = Callable[[int], Tuple[torch.Tensor, torch.Tensor]]
+
+
+def sample_dfm(model: DiT, y: torch.Tensor, steps: int, cfg: torch.Tensor, size: tuple,
+               uniforms: Uniforms) -> torch.Tensor:
+    """The reference code's DFM sampler (utils/sample_utils.py there): start all-mask (id K); at
+    t = s/T every position, masked or not, is redrawn from p(x_1 | x_t) = softmax(guided logits)
+    with probability c = h / (1 - t) = 1 / (T - s) and kept otherwise, so the last step (c = 1)
+    leaves no mask. uniforms(s) gives (u1, u2), each (N, h, w) float64: u1 < c redraws, u2 picks
+    the code by inverse CDF (dfm_update). Returns the codes (N, h, w)."""
     n, device = y.shape[0], y.device
-    gdev = generator.device if generator is not None else device
-    x = torch.full((n, *size), k, dtype=torch.long, device=device)  # all mask (id K)
+    x = torch.full((n, *size), model.cfg.codebook_size, dtype=torch.long, device=device)
     for s in range(steps):
-        t = s / steps
-        logits = guided_output(model, x, torch.full((n,), t, device=device), y, cfg)
-        pi = torch.softmax(logits / tau.view(-1, 1, 1, 1), dim=1)  # (N, K, h, w)
-        flat = pi.permute(0, 2, 3, 1).reshape(-1, k)
-        draw = torch.multinomial(flat.to(gdev), 1, generator=generator).view(n, *size).to(device)
-        p_unmask = (1.0 / steps) / (1.0 - t)  # = 1 at the last step
-        u = torch.rand((n, *size), generator=generator, device=gdev).to(device)
-        x = torch.where((x == k) & (u < p_unmask), draw, x)
+        t = torch.full((n,), s / steps, device=device)
+        probs = torch.softmax(guided_output(model, x, t, y, cfg), dim=1)  # (N, K, h, w)
+        u1, u2 = uniforms(s)
+        x = dfm_update(x, probs, 1.0 / (steps - s), u1.to(device), u2.to(device))
     return x
+
+
+def dfm_update(x: torch.Tensor, probs: torch.Tensor, c: float, u1: torch.Tensor,
+               u2: torch.Tensor) -> torch.Tensor:
+    """Per position: where u1 < c the first code k with cumsum(p)[k] > u2 * sum(p) (float64),
+    else x unchanged. x, u1, u2 (N, h, w); probs (N, K, h, w). The service does the same
+    (src/engine/sampler.ts, dfmUpdate)."""
+    cum = probs.double().permute(0, 2, 3, 1).cumsum(-1)  # (N, h, w, K)
+    draw = (cum <= (u2 * cum[..., -1]).unsqueeze(-1)).sum(-1).clamp_max(probs.shape[1] - 1)
+    return torch.where(u1 < c, draw, x)
+
+
+def torch_uniforms(shape: tuple, generator: Optional[torch.Generator]) -> Uniforms:
+    """(u1, u2) for each step from a torch generator (training-side sampling and evaluation)."""
+    return lambda _step: (torch.rand(shape, generator=generator, dtype=torch.float64),
+                          torch.rand(shape, generator=generator, dtype=torch.float64))
 
 
 @torch.no_grad()

@@ -1,13 +1,15 @@
 """The service's z_0 for a seed, in Python (src/engine/rng.ts): xoshiro128** seeded through
-splitmix32, Box-Muller in float64, rounded to float32. With it the project's PyTorch sampler starts
-from the noise the service draws, so the two can be compared request by request."""
+splitmix32, Box-Muller in float64, rounded to float32; and the uniforms of a dfm request's draws
+from the same stream. With them the project's PyTorch sampler starts from the noise the service
+draws, so the two can be compared request by request."""
 
 from __future__ import annotations
 
 import math
-from typing import List
+from typing import Callable, List, Tuple
 
 import numpy as np
+import torch
 
 MASK = 0xFFFFFFFF
 
@@ -57,6 +59,18 @@ class GaussianRng:
 
     def normal(self, n: int) -> List[float]:
         return [self.gaussian() for _ in range(n)]
+
+
+def service_uniforms(seed: int, shape: tuple) -> Callable[[int], Tuple[torch.Tensor, ...]]:
+    """A dfm request's (u1, u2) per step, each of `shape` (h, w) as (1, h, w) float64: per step, per
+    position in row-major order, u1 then u2 from the seed's stream (src/engine/scheduler.ts)."""
+    rng, positions = GaussianRng(seed), int(np.prod(shape))
+
+    def draw(_step: int) -> Tuple[torch.Tensor, ...]:
+        u = torch.tensor([rng.uniform() for _ in range(2 * positions)], dtype=torch.float64)
+        return u[0::2].view(1, *shape), u[1::2].view(1, *shape)
+
+    return draw
 
 
 def service_noise(seed: int, shape: tuple) -> np.ndarray:

@@ -169,3 +169,40 @@ def test_converted_cfm_and_cfm_endpoint_checkpoints_export_their_mu(tmp_path):
     torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}}, tmp_path / "p.pth")
     with pytest.raises(ValueError, match="has the layout of a purrception DiT, not cfm-endpoint"):
         convert.dit_from_reference(str(tmp_path / "p.pth"), 4, objective="cfm-endpoint")
+
+
+@requires_ort
+def test_converted_dfm_checkpoint_exports_code_probabilities(tmp_path):
+    """The reference dfm head has K+1 outputs; the converted step graph gives softmax over the K
+    codes of the guided logits (the mask's output dropped: the reference trains it towards 0)."""
+    dit = _random_dit(dataclasses.replace(REF_DIT, objective="dfm"), seed=5)
+    state, names = _reference_state(dit)
+    k, p2 = 64, 4
+    w = state["final_layer.linear.weight"].reshape(p2, k, -1)
+    state["final_layer.linear.weight"] = torch.cat([w, torch.zeros(p2, 1, 64)], 1).reshape(-1, 64)
+    b = state["final_layer.linear.bias"].reshape(p2, k)
+    state["final_layer.linear.bias"] = torch.cat([b, torch.full((p2, 1), -9.0)], 1).reshape(-1)
+    torch.save({"ema_state_dict": {"shadow_params": [state[n] for n in names]}},
+               tmp_path / "ref.pth")
+    torch.manual_seed(2)
+    vq = VQModel(dataclasses.replace(REF_VQ, ch_mult=(1, 2, 2), image_size=32))
+    torch.save({"state_dict": vq.state_dict()}, tmp_path / "vq.ckpt")
+    model = tmp_path / "model"
+    convert.main(["--dit-ckpt", str(tmp_path / "ref.pth"), "--vq-ckpt", str(tmp_path / "vq.ckpt"),
+                  "--out", str(model), "--image-size", "32", "--heads", "4"])
+    manifest = json.loads((model / "manifest.json").read_text())
+    assert manifest["objective"] == "dfm" and "tau" not in manifest["defaults"]
+    assert "encode" not in manifest["graphs"]
+    codes = torch.randint(0, k + 1, (3, 8, 8), generator=torch.Generator().manual_seed(0))
+    feeds = {"codes": codes.numpy(), "t": np.array([0.0, 0.5, 0.9], dtype=np.float32),
+             "y": np.array([0, 5, 9], dtype=np.int64),
+             "cfg": np.array([0.0, 1.0, 4.0], dtype=np.float32),
+             "guide": np.array([0, 2], dtype=np.int64)}
+    t, y, cfg = (torch.from_numpy(feeds[n]) for n in ["t", "y", "cfg"])
+    with torch.no_grad():
+        out_c, out_u = dit(codes, t, y), dit(codes, t, torch.full_like(y, 10))
+        logits = out_u + cfg.view(-1, 1, 1, 1) * (out_c - out_u)
+        logits[1] = out_c[1]
+    res = run_onnx(model / "step.onnx", feeds)
+    assert set(res) == {"probs"}
+    np.testing.assert_allclose(res["probs"], torch.softmax(logits, 1).numpy(), atol=1e-5, rtol=0)

@@ -145,3 +145,19 @@ def test_plots_without_matplotlib(tmp_path, monkeypatch):
     from PIL import Image
 
     assert Image.open(p).size[0] > 1000 and os.path.getsize(c) > 1000
+
+
+@requires_ort
+def test_an_exported_dfm_model_samples_as_the_pytorch_reference(tmp_path):
+    from purrception.export import export_model
+    from purrception.fixtures import random_models
+
+    vq, dit = random_models("fixture", 0, objective="dfm")
+    out = export_model(vq, dit, tmp_path / "dfm", "dfm", ["a", "b", "c", "d"],
+                       {"steps": 4, "cfg": 2.0}, {})
+    onnx_model, torch_model = ev.OnnxModel(str(out)), ev.TorchModel(dit, vq, vq.codebook.detach())
+    y, z0 = torch.tensor([0, 1, 2, 3]), torch.zeros(4, *onnx_model.latent_shape)
+    a = onnx_model.sample(y, 4, 2.0, 1.0, z0, torch.Generator().manual_seed(5))
+    b = torch_model.sample(y, 4, 2.0, 1.0, z0, torch.Generator().manual_seed(5))
+    assert a.shape == (4, 3, 32, 32)
+    assert (a - b).abs().max(1).values.le(1e-4).float().mean() > 0.95

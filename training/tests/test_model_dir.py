@@ -27,11 +27,11 @@ def _randomised(module, seed):
     return module.eval()
 
 
-def _patch_models():
+def _patch_models(objective="purrception"):
     vq = build_vq(VQConfig(arch="patch", ch=16, num_res_blocks=2, codebook_size=16, embed_dim=12,
                            patch_size=2, image_size=8))
     dit = DiT(DiTConfig(latent_size=4, latent_channels=12, codebook_size=16, patch_size=2,
-                        hidden=32, depth=2, heads=2, num_classes=4))
+                        hidden=32, depth=2, heads=2, num_classes=4, objective=objective))
     return _randomised(vq, 1), _randomised(dit, 2)
 
 
@@ -48,15 +48,15 @@ def _assert_same_parameters(recovered, original):
         assert torch.equal(p, want[name]), name
 
 
-@pytest.mark.parametrize("arch", ["ldm", "patch"])
+@pytest.mark.parametrize("arch", ["ldm", "patch", "patch-dfm"])
 def test_every_weight_is_recovered_exactly(tmp_path, arch):
     from purrception.fixtures import random_models
 
     if arch == "ldm":
         vq, dit = random_models("fixture", seed=0)
         vq, dit = _randomised(vq, 3), _randomised(dit, 4)
-    else:
-        vq, dit = _patch_models()
+    else:  # patch-dfm: a dfm DiT, whose step and decode graphs take codes
+        vq, dit = _patch_models("dfm" if arch == "patch-dfm" else "purrception")
     out = _export(vq, dit, tmp_path / "m", fp16_weights=True)
     got_vq, got_dit, manifest = model_dir.recover(out)
     assert manifest["labels"] == LABELS

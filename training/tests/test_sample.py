@@ -1,4 +1,5 @@
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ from purrception.export import export_model
 from purrception.fixtures import random_models
 from purrception.models import DiT
 from purrception.ort import run_onnx
-from purrception.sample import decode_latents, purrception_step, sample, to_uint8
+from purrception.sample import (decode_latents, dfm_update, purrception_step, sample, sample_dfm,
+                                to_uint8)
 from purrception.seeds import service_noise
 
 
@@ -137,3 +139,30 @@ def test_vector_objectives_sample_the_same_codes_through_onnx(objective, tmp_pat
     codes = run_onnx(out / "decode.onnx", {"z": z.astype(np.float32)})["codes"]
     assert (codes == codes_torch).mean() >= 0.99
     assert not (out / "encode.onnx").exists()
+
+
+@requires_ort
+def test_dfm_samples_the_same_codes_through_onnx(tmp_path):
+    """The DFM sampler over the exported step graph (codes in, p(x_1 | x_t) out) draws the codes of
+    the PyTorch sampler from the same uniforms; the decode graph takes codes; no mask is left."""
+    vq, dit = random_models("fixture", 0, objective="dfm")
+    out = export_model(vq, dit, tmp_path / "dfm", "dfm", ["a", "b", "c", "d"],
+                       {"steps": 6, "tau": 1.0, "cfg": 2.0, "sampler": "multistep"}, {})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["defaults"] == {"steps": 6, "cfg": 2.0} and "encode" not in manifest["graphs"]
+    n, steps, size = 4, 6, (4, 8, 8)
+    y, cfg = torch.tensor([0, 1, 2, 3]), torch.tensor([1.0, 0.0, 2.0, 4.0])
+    draws = [(torch.rand(size, dtype=torch.float64), torch.rand(size, dtype=torch.float64))
+             for _ in range(steps)]
+    codes_torch = sample_dfm(dit, y, steps, cfg, size[1:], lambda s: draws[s])
+    codes = torch.full(size, 64, dtype=torch.long)
+    for s in range(steps):
+        probs = run_onnx(out / "step.onnx", {"codes": codes.numpy(), "t": np.full(n, s / steps,
+                         np.float32), "y": y.numpy(), "cfg": cfg.numpy(), "guide": np.arange(n)})
+        assert probs["probs"].shape == (n, 64, 8, 8)
+        np.testing.assert_allclose(probs["probs"].sum(1), 1.0, atol=1e-5)
+        codes = dfm_update(codes, torch.from_numpy(probs["probs"]), 1.0 / (steps - s), *draws[s])
+    assert (codes == codes_torch).float().mean() >= 0.99 and codes.max() < 64
+    image = run_onnx(out / "decode.onnx", {"codes": codes.numpy()})["image"]
+    expected = vq.decode(vq.codebook[codes].permute(0, 3, 1, 2)).clamp(-1, 1)
+    np.testing.assert_allclose(image, expected.detach().numpy(), atol=1e-4, rtol=0)

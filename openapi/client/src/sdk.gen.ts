@@ -58,7 +58,7 @@ export const getMetrics = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * Generate images of a class, from noise or from an image
  *
- * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (euler, heun or multistep, on a uniform or quadratic time grid) with guidance `cfg` (within the `guidance` interval) and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and with `mask` only the masked cells are regenerated (inpainting).
+ * Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (euler, heun, multistep or logsnr-multistep, on a uniform, quadratic or early time grid) with guidance `cfg` (within the `guidance` interval) and temperature `tau` (constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. A dfm model instead samples codes from all-mask with the DFM sampler, its draws from the seed. With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and with `mask` only the masked cells are regenerated (inpainting).
  */
 export const generate = <ThrowOnError extends boolean = false>(options: Options<GenerateData, ThrowOnError>) => (options.client ?? client).post<GenerateResponses, GenerateErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

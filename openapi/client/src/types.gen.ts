@@ -28,11 +28,11 @@ export type ModelInfo = {
     name: string;
     description: string;
     /**
-     * What the DiT predicts: purrception (a posterior over codes), cfm (a velocity) or cfm-endpoint (the endpoint z_1)
+     * What the DiT predicts: purrception (a posterior over codes), cfm (a velocity), cfm-endpoint (the endpoint z_1) or dfm (codes, by discrete flow matching)
      */
     objective: string;
     /**
-     * Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, the image fields without an encoder
+     * Request fields this model refuses with 400: tau and the uncertainty maps without a posterior, sampler, grid and previewEvery for dfm, the image fields without an encoder
      */
     refusedFields: Array<string>;
     image: {
@@ -147,7 +147,7 @@ export type GeneratedImage = {
     width: number;
     height: number;
     /**
-     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)
+     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint, dfm)
      */
     meanEntropy?: number;
     timings: {
@@ -178,6 +178,9 @@ export type GenerateJson = {
     model: string;
     class: string;
     classId: number;
+    /**
+     * The sampler that ran: euler, heun, multistep, logsnr-multistep, or dfm for a dfm model
+     */
     sampler: string;
     steps: number;
     images: Array<GeneratedImage>;
@@ -303,7 +306,7 @@ export type DoneEvent = {
     width: number;
     height: number;
     /**
-     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint)
+     * Entropy of the posterior in nats, averaged over positions and steps; absent for models without a posterior (cfm, cfm-endpoint, dfm)
      */
     meanEntropy?: number;
     timings: {

@@ -6,6 +6,7 @@ import { InvalidOptionError, NotAcceptableError } from '../../errors.js';
 import { DEFAULT_QUALITY, encodeImage } from '../../image/encode.js';
 import { tile } from '../../image/grid.js';
 import type { SampleResult } from '../../engine/protocol.js';
+import { samplesCodes } from '../../model/manifest.js';
 import { requestSignal } from '../cancellation.js';
 import { ImageCache } from '../image-cache.js';
 import { readImageFields, startFrom } from '../image-input.js';
@@ -52,8 +53,9 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       schema: {
         summary: 'Generate images of a class, from noise or from an image',
         description:
-          'Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (euler, heun or multistep, on a uniform or quadratic time grid) with guidance `cfg` (within the `guidance` interval) and temperature `tau` ' +
+          'Samples z_0 from the seed, runs `steps` steps of the Purrception sampler (euler, heun, multistep or logsnr-multistep, on a uniform, quadratic or early time grid) with guidance `cfg` (within the `guidance` interval) and temperature `tau` ' +
           '(constant or a schedule in t), decodes and answers the image (a grid for n > 1), or JSON with every image for Accept: application/json. ' +
+          'A dfm model instead samples codes from all-mask with the DFM sampler, its draws from the seed. ' +
           'With `image`, sampling starts from the encoded image at t0 = 1 - strength (variations; another `class` for a class transfer), and ' +
           'with `mask` only the masked cells are regenerated (inpainting).',
         operationId: 'generate',
@@ -114,7 +116,7 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
         if (json) {
           const options = { format, quality, codes: body.codes ? manifest.latent : undefined };
           const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, options, manifest.codebook_size)));
-          const answer: GenerateJson = { model: model.name, class: manifest.labels[classId]!, classId, sampler: sampler ?? 'euler', steps, images };
+          const answer: GenerateJson = { model: model.name, class: manifest.labels[classId]!, classId, sampler: samplesCodes(manifest) ? 'dfm' : (sampler ?? 'euler'), steps, images };
           return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
         }
         const grid = tile(results);

@@ -3,9 +3,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, MAX_INPUT_PIXELS } from '../../limits.js';
-import { hasEncoder, hasPosterior, objectiveOf } from '../../model/manifest.js';
-import { IMAGE_FIELDS } from '../image-input.js';
-import { POSTERIOR_FIELDS } from '../sampling.js';
+import { hasEncoder, objectiveOf } from '../../model/manifest.js';
+import { refusedFields } from '../sampling.js';
 import { errorBody } from '../error-response.js';
 import { ModelInfo, ModelList, NotReady, Status, errorResponses } from '../schemas.js';
 import { modelNamed, unavailable, type ServedModel, type ServiceContext } from '../context.js';
@@ -55,7 +54,7 @@ export function statusRoutes(app: FastifyInstance, context: ServiceContext): voi
     return {
       ...model.manifest,
       objective: objectiveOf(model.manifest),
-      refusedFields: [...(hasPosterior(model.manifest) ? [] : POSTERIOR_FIELDS), ...(hasEncoder(model.manifest) ? [] : IMAGE_FIELDS)],
+      refusedFields: refusedFields(model.manifest),
       imageInput: hasEncoder(model.manifest),
       providers: model.engine?.providers ?? { step: 'loading', decode: 'loading' },
       limits: { maxBatch, queueLimit, maxImages: LIMITS.n.max, bodyLimit, imageBodyLimit, maxInputPixels: MAX_INPUT_PIXELS },

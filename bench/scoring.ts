@@ -1,0 +1,75 @@
+// Images through the service (POST /generate, JSON with codes) and their scores by the training
+// pipeline's classifier (`python3 -m purrception.evaluate --images`): the part the quality benchmarks
+// (quality-cost.ts, objectives.ts) share.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import type { FastifyInstance } from 'fastify';
+import type { GenerateJson } from '../src/http/schemas.js';
+import { ROOT } from './common.js';
+
+export interface Image {
+  label: string;
+  seed: number;
+  codes: number[];
+  rgb: Buffer;
+  png: Buffer;
+}
+
+export interface Run {
+  images: Image[];
+  seconds: number;
+}
+
+/**
+ * perClass images of every label with the request fields `fields`, all submitted at once (the engine
+ * batches them) and timed together; class i's images have seeds firstSeed + 10,000 i + 0..perClass-1.
+ */
+export async function generateRun(app: FastifyInstance, labels: string[], fields: Record<string, unknown>, perClass: number, firstSeed: number): Promise<Run> {
+  const started = performance.now();
+  const perLabel = await Promise.all(
+    labels.map(async (label, classId) => {
+      const out: Image[] = [];
+      for (let done = 0; done < perClass; done += 16) {
+        const n = Math.min(16, perClass - done);
+        const payload = { ...fields, class: label, seed: firstSeed + classId * 10_000 + done, n, codes: true };
+        const res = await app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload });
+        if (res.statusCode !== 200) throw new Error(`${JSON.stringify(fields)} ${label}: ${res.statusCode} ${res.payload}`);
+        for (const image of res.json<GenerateJson>().images) {
+          const png = Buffer.from(image.data, 'base64');
+          out.push({ label, seed: image.seed, codes: image.codes!.flat(), png, rgb: await sharp(png).removeAlpha().raw().toBuffer() });
+        }
+      }
+      return out;
+    }),
+  );
+  return { images: perLabel.flat(), seconds: (performance.now() - started) / 1000 };
+}
+
+export interface Scoring {
+  /** Where the PNGs (<out>/images/<name>/<label>/<seed>.png) and the evaluations go. */
+  out: string;
+  /** The dataset root and the classifier's parts (trained there on first use). */
+  data: string;
+  classifier: string;
+}
+
+/** Class accuracy and FD-clf of a run's images, by the training pipeline's classifier. */
+export function scoreRun(name: string, run: Run, scoring: Scoring): { acc: number; fdClf: number } {
+  const safe = name.replace(/[^\w.-]+/g, '_');
+  const dir = join(resolve(scoring.out), 'images', safe);
+  for (const image of run.images) {
+    mkdirSync(join(dir, image.label), { recursive: true });
+    writeFileSync(join(dir, image.label, `${image.seed}.png`), image.png);
+  }
+  const out = join(resolve(scoring.out), 'eval', safe);
+  const result = spawnSync(
+    '/usr/bin/python3',
+    ['-m', 'purrception.evaluate', '--data', resolve(scoring.data), '--classifier', resolve(scoring.classifier), '--images', dir, '--out', out],
+    { cwd: join(ROOT, 'training'), stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0) throw new Error(`evaluation of ${dir} failed with exit code ${result.status}`);
+  const { folder } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { folder: { acc: number; fd_clf: number } };
+  return { acc: folder.acc, fdClf: folder.fd_clf };
+}
