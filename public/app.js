@@ -7,8 +7,8 @@
 /* global document, location, fetch, Option, TextDecoderStream, AbortController, navigator, FileReader, Image */
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
-/** Whether the model has a posterior over codes: tau and the uncertainty map apply (refusedFields). */
-const hasPosterior = () => !model.refusedFields.includes('tau');
+/** Whether the model refuses a request field (GET /models: tau without a posterior, sampler for dfm, ...). */
+const refuses = (field) => model.refusedFields.includes(field);
 
 /** Every served model (GET /models), and the one the form is set up for. */
 let models = [];
@@ -29,12 +29,11 @@ function body() {
   const request = {
     model: model.name,
     class: $('class').value,
-    ...(hasPosterior() ? { tau: $('schedule').checked ? { start: tau, end: Number($('tauEnd').value) } : tau } : {}),
+    ...(refuses('tau') ? {} : { tau: $('schedule').checked ? { start: tau, end: Number($('tauEnd').value) } : tau }),
     cfg: Number($('cfg').value),
     steps: Number($('steps').value),
     seed: Number($('seed').value),
-    sampler: $('sampler').value,
-    grid: $('grid').value,
+    ...(refuses('sampler') ? {} : { sampler: $('sampler').value, grid: $('grid').value }),
     guidance: { from: Number($('guidanceFrom').value), to: Number($('guidanceTo').value) },
   };
   if (input) {
@@ -92,8 +91,9 @@ function selectModel(name) {
   $('class').replaceChildren(...model.labels.map((label) => new Option(label, label)));
   $('tau').value = model.defaults.tau ?? 1;
   $('tauEnd').value = model.defaults.tau ?? 1;
-  $('tauControls').hidden = !hasPosterior();
-  $('uncertaintyPanel').hidden = !hasPosterior();
+  $('tauControls').hidden = refuses('tau');
+  $('uncertaintyPanel').hidden = refuses('uncertainty');
+  for (const field of ['sampler', 'grid', 'previews']) $(field).closest('label').hidden = refuses(field === 'previews' ? 'previewEvery' : field);
   $('cfg').value = model.defaults.cfg;
   $('steps').value = model.defaults.steps;
   $('sampler').value = model.defaults.sampler ?? 'euler';
@@ -138,11 +138,11 @@ async function generate(event) {
   document.body.dataset.state = 'running';
   setStatus('Sending…');
   try {
-    const previews = $('previews').checked ? { previewEvery: Math.max(1, Math.round(steps / 8)) } : {};
+    const previews = $('previews').checked && !refuses('previewEvery') ? { previewEvery: Math.max(1, Math.round(steps / 8)) } : {};
     const res = await fetch('/generate/stream', {
       method: 'POST',
       headers: headers(),
-      body: JSON.stringify({ ...request, ...(hasPosterior() ? { uncertainty: true } : {}), ...previews }),
+      body: JSON.stringify({ ...request, ...(refuses('uncertainty') ? {} : { uncertainty: true }), ...previews }),
       signal: controller.signal,
     });
     if (!res.ok) throw new Error((await res.json()).message);

@@ -169,4 +169,20 @@ if (!existsSync(CHROMIUM)) {
     const size = await page.$eval('#result', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
     t.same(size, [8, 8], 'an image of the oracle, 8 x 8');
   });
+
+  t.test('a dfm model: no tau, sampler, grid or previews in the form or the request', async (t) => {
+    const { app, page } = await openPlayground(t, `${TINY_DIR},${ROOT}test/fixtures/tiny-dfm`);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`);
+    await page.waitForSelector('form[data-ready="true"]');
+    await page.selectOption('#modelPicker', 'tiny-dfm');
+    for (const id of ['#tauControls', '#sampler', '#grid', '#previews', '#uncertaintyPanel']) t.equal(await page.isHidden(id), true, `${id} hidden`);
+    t.notMatch(await page.inputValue('#curl'), /"tau"|"sampler"|"grid"/, 'and not sent');
+    await page.$eval('#previews', (box) => ((box as HTMLInputElement).checked = true)); // left checked from another model
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    const size = await page.$eval('#result', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    t.same(size, [32, 32], 'an image of the dfm model');
+    await page.selectOption('#modelPicker', 'tiny');
+    t.equal(await page.isHidden('#sampler'), false, 'back to a purrception model: the sampler shows again');
+  });
 }
