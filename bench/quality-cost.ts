@@ -12,14 +12,15 @@
 //   npm run bench:quality -- --configs euler,multistep/quadratic --evals 2,4,8,16,25 \
 //     --score "euler:25,multistep/quadratic@0-0.6:8" --classifier CLF --out runs/quality-cost
 //
-// A configuration is sampler[/grid][@from-to] (the guidance interval in t); a point adds :evaluations.
+// A configuration is sampler[/grid][@from-to] (the guidance interval in t; grid `model` is the model's
+// default grid, named or tuned knots); a point adds :evaluations.
 // Heun spends 2T - 1 evaluations on T steps, so its points use T = (E + 1)/2 (odd E only).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { GRIDS, SAMPLERS, evaluationsFor, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
+import { GRIDS, SAMPLERS, evaluationsFor, type Grid, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
 import { ROOT, benchConfig, describe, flags, modelDir, num, readManifest, startService, table } from './common.js';
-import { generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
+import { distance, generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
 
 const f = flags({
   configs: 'euler,euler/quadratic,heun,multistep,multistep/quadratic',
@@ -38,17 +39,18 @@ const f = flags({
 interface Setting {
   name: string;
   sampler: SamplerName;
-  grid: GridName;
+  grid: Grid;
   guidance?: GuidanceInterval;
 }
 
 function parseSetting(text: string): Setting {
   const match = /^([\w-]+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?$/.exec(text);
   const sampler = match?.[1] as SamplerName | undefined;
-  const grid = (match?.[2] ?? 'uniform') as GridName;
-  if (!match || !SAMPLERS.includes(sampler!) || !GRIDS.includes(grid)) {
-    throw new Error(`"${text}": a configuration is sampler[/grid][@from-to], samplers ${SAMPLERS.join('|')}, grids ${GRIDS.join('|')}`);
+  const gridName = match?.[2] ?? 'uniform';
+  if (!match || !SAMPLERS.includes(sampler!) || !(gridName === 'model' || GRIDS.includes(gridName as GridName))) {
+    throw new Error(`"${text}": a configuration is sampler[/grid][@from-to], samplers ${SAMPLERS.join('|')}, grids ${GRIDS.join('|')}|model`);
   }
+  const grid = gridName === 'model' ? (manifestOf.defaults.grid ?? 'uniform') : (gridName as GridName);
   const guidance = match[3] === undefined ? undefined : { from: Number(match[3]), to: Number(match[4]) };
   return { name: text, sampler: sampler!, grid, ...(guidance ? { guidance } : {}) };
 }
@@ -67,22 +69,6 @@ const labels = manifestOf.labels;
 function generate(app: FastifyInstance, setting: Setting, steps: number, perClass: number): Promise<Run> {
   const { sampler, grid, guidance } = setting;
   return generateRun(app, labels, { steps, sampler, grid, ...(guidance ? { guidance } : {}) }, perClass, num(f, 'seed'));
-}
-
-/** Fraction of latent cells whose code differs, and the pixel RMSE (0..255), against the reference. */
-function distance(run: Run, reference: Run): { codes: number; rmse: number } {
-  let differ = 0;
-  let cells = 0;
-  let squared = 0;
-  let pixels = 0;
-  run.images.forEach((image, i) => {
-    const ref = reference.images[i]!;
-    image.codes.forEach((code, c) => (differ += code === ref.codes[c] ? 0 : 1));
-    cells += image.codes.length;
-    for (let p = 0; p < image.rgb.length; p++) squared += (image.rgb[p]! - ref.rgb[p]!) ** 2;
-    pixels += image.rgb.length;
-  });
-  return { codes: differ / cells, rmse: Math.sqrt(squared / pixels) };
 }
 
 interface Point {

@@ -47,6 +47,22 @@ export async function generateRun(app: FastifyInstance, labels: string[], fields
   return { images: perLabel.flat(), seconds: (performance.now() - started) / 1000 };
 }
 
+/** Fraction of latent cells whose code differs, and the pixel RMSE (0..255), against the reference. */
+export function distance(run: Run, reference: Run): { codes: number; rmse: number } {
+  let differ = 0;
+  let cells = 0;
+  let squared = 0;
+  let pixels = 0;
+  run.images.forEach((image, i) => {
+    const ref = reference.images[i]!;
+    image.codes.forEach((code, c) => (differ += code === ref.codes[c] ? 0 : 1));
+    cells += image.codes.length;
+    for (let p = 0; p < image.rgb.length; p++) squared += (image.rgb[p]! - ref.rgb[p]!) ** 2;
+    pixels += image.rgb.length;
+  });
+  return { codes: differ / cells, rmse: Math.sqrt(squared / pixels) };
+}
+
 export interface Scoring {
   /** Where the PNGs (<out>/images/<name>/<label>/<seed>.png) and the evaluations go. */
   out: string;

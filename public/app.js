@@ -33,7 +33,7 @@ function body() {
     cfg: Number($('cfg').value),
     steps: Number($('steps').value),
     seed: Number($('seed').value),
-    ...(refuses('sampler') ? {} : { sampler: $('sampler').value, grid: $('grid').value }),
+    ...(refuses('sampler') ? {} : { sampler: $('sampler').value, grid: $('grid').value === 'tuned' ? model.defaults.grid : $('grid').value }),
     guidance: { from: Number($('guidanceFrom').value), to: Number($('guidanceTo').value) },
   };
   if (input) {
@@ -97,7 +97,9 @@ function selectModel(name) {
   $('cfg').value = model.defaults.cfg;
   $('steps').value = model.defaults.steps;
   $('sampler').value = model.defaults.sampler ?? 'euler';
-  $('grid').value = model.defaults.grid ?? 'uniform';
+  const tuned = Array.isArray(model.defaults.grid); // knots measured for this model (docs/samplers.md)
+  $('tunedGrid').hidden = $('tunedGrid').disabled = !tuned;
+  $('grid').value = tuned ? 'tuned' : (model.defaults.grid ?? 'uniform');
   $('guidanceFrom').value = model.defaults.guidance?.from ?? 0;
   $('guidanceTo').value = model.defaults.guidance?.to ?? 1;
   if ($('seed').value === '') $('seed').value = Math.floor(Math.random() * 2 ** 32);

@@ -3,6 +3,8 @@ export const LIMITS = {
   steps: { min: 1, max: 1000 },
   /** Guidance interval bounds, in t. */
   guidance: { min: 0, max: 1 },
+  /** Knots of a tuned time grid. */
+  gridKnots: { min: 2, max: 101 },
   tau: { exclusiveMin: 0, max: 10 },
   cfg: { min: 0, max: 20 },
   seed: { min: 0, max: 0xffff_ffff },

@@ -1,6 +1,6 @@
 // Messages between the HTTP thread (client.ts) and the engine thread (worker.ts), typed once here.
 import type { Provider } from '../config.js';
-import type { GridName, GuidanceInterval, SamplerName, TauSchedule } from './sampler.js';
+import type { Grid, GuidanceInterval, SamplerName, TauSchedule } from './sampler.js';
 
 /**
  * Where a sample starts when the request has an image. Sampling runs over [t0, 1], t0 = 1 - strength,
@@ -27,7 +27,7 @@ export interface SampleRequest {
   /** Default euler. */
   sampler?: SamplerName;
   /** How the steps divide [t0, 1]; default uniform. */
-  grid?: GridName;
+  grid?: Grid;
   /** Where in t guidance applies (cfg outside {0, 1}); elsewhere the row runs its conditional pass only. Default: everywhere. */
   guidance?: GuidanceInterval;
   /** Return the per-position entropy maps (mean over the trajectory; at `uncertaintyStep` if set). */

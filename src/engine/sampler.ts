@@ -3,7 +3,8 @@
 // multistep updates live here (docs/samplers.md derives them).
 //
 //   v(z, t) = (mu(z, t) - z) / (1 - t)          the velocity of the flow towards the barycenter
-//   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform), 1 - (1 - u)^2 (quadratic) or u^2 (early)
+//   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform), 1 - (1 - u)^2 (quadratic), u^2 (early),
+//           or piecewise linear through knots g(i/K) = k_i (a grid tuned per model, exact at T = K)
 //   Euler:  z <- z + h v(z, t)                   h = t_{s+1} - t_s
 //   Heun:   z' = z + h v(z, t);  z <- z + (h/2) (v(z, t) + v(z', t + h))   (not at the last step, where
 //           t + h = 1 and v is undefined: the last step is an Euler step, which lands exactly on mu)
@@ -20,19 +21,39 @@ export type SamplerName = (typeof SAMPLERS)[number];
 /** How the T steps divide [t0, 1]: evenly, with steps that shrink towards t = 1 (quadratic), or grow from t = 0 (early). */
 export const GRIDS = ['uniform', 'quadratic', 'early'] as const;
 export type GridName = (typeof GRIDS)[number];
+/** A named grid, or knots k_0 = 0 < k_1 < ... < k_K = 1: g(u) piecewise linear through (i/K, k_i). */
+export type Grid = GridName | readonly number[];
+
+/** Why knots are not a grid (first 0, last 1, strictly increasing), or undefined when they are. */
+export function knotsProblem(knots: readonly number[]): string | undefined {
+  if (knots.length < 2) return `needs at least 2 knots, got ${knots.length}`;
+  if (knots[0] !== 0 || knots[knots.length - 1] !== 1) return `must start at 0 and end at 1, got ${knots[0]} and ${knots[knots.length - 1]}`;
+  const at = knots.findIndex((k, i) => i > 0 && !(k > knots[i - 1]!));
+  return at > 0 ? `must increase strictly, but knot ${at} (${knots[at]}) follows ${knots[at - 1]}` : undefined;
+}
+
+/** g(s/T) of a grid; on knots x = sK/T is exact where a step lands on a knot, so T = K gives the knots themselves. */
+function gridFraction(grid: Grid, step: number, steps: number): number {
+  const u = step / steps;
+  if (typeof grid !== 'string') {
+    const x = (step * (grid.length - 1)) / steps;
+    const i = Math.min(Math.floor(x), grid.length - 2);
+    return grid[i]! + (x - i) * (grid[i + 1]! - grid[i]!);
+  }
+  return grid === 'uniform' ? u : grid === 'early' ? u * u : 1 - (1 - u) * (1 - u);
+}
 
 /** Softmax temperature: constant, or varying linearly in t from `start` (t = 0) to `end` (t = 1). */
 export type TauSchedule = number | { start: number; end: number };
 
 /** Time of step s out of T over [start, 1]: t = start + (1 - start) g(s / T); exactly 1 at s = T. */
-export function timeAt(step: number, steps: number, start = 0, grid: GridName = 'uniform'): number {
+export function timeAt(step: number, steps: number, start = 0, grid: Grid = 'uniform'): number {
   if (step === steps) return 1;
-  const u = step / steps;
-  return start + (1 - start) * (grid === 'uniform' ? u : grid === 'early' ? u * u : 1 - (1 - u) * (1 - u));
+  return start + (1 - start) * gridFraction(grid, step, steps);
 }
 
 /** h = t_{s+1} - t_s; on the uniform grid (1 - start)/T, the same number at every step. */
-export function stepSize(step: number, steps: number, start = 0, grid: GridName = 'uniform'): number {
+export function stepSize(step: number, steps: number, start = 0, grid: Grid = 'uniform'): number {
   return grid === 'uniform' ? (1 - start) / steps : timeAt(step + 1, steps, start, grid) - timeAt(step, steps, start, grid);
 }
 

@@ -23,7 +23,7 @@ import {
   timeAt,
   toRgbBytes,
   velocity,
-  type GridName,
+  type Grid,
   type MuHistory,
   type SamplerName,
 } from './sampler.js';
@@ -107,7 +107,7 @@ interface Sample {
   id: number;
   request: SampleRequest;
   sampler: SamplerName;
-  grid: GridName;
+  grid: Grid;
   z: Float32Array;
   /** Sampling runs over [t0, 1]: 0 from noise, 1 - strength from an image. */
   t0: number;

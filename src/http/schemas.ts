@@ -84,11 +84,23 @@ const samplingFields = {
     }),
   ),
   grid: Type.Optional(
-    StringEnum(GRIDS, {
-      description:
-        'How the steps divide [t0, 1] (default: the model\'s, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, ' +
-        'whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided',
-    }),
+    Type.Union(
+      [
+        StringEnum(GRIDS, {
+          description:
+            'uniform; quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are ' +
+            'short near t = 0, where the image is decided',
+        }),
+        Type.Array(Type.Number({ minimum: 0, maximum: 1 }), {
+          minItems: LIMITS.gridKnots.min,
+          maxItems: LIMITS.gridKnots.max,
+          description:
+            'Knots k_0 = 0 < k_1 < ... < k_K = 1: step s of T is at t = t0 + (1 - t0) g(s/T), g piecewise linear through (i/K, k_i), ' +
+            'so T = K steps land on the knots (a grid tuned for one model, bench/tune-grid.ts)',
+        }),
+      ],
+      { description: 'How the steps divide [t0, 1]: a named grid or knots (default: the model\'s, else uniform)' },
+    ),
   ),
   guidance: Type.Optional(
     Type.Object(
@@ -337,7 +349,7 @@ export const ModelInfo = Type.Object({
     tau: Type.Optional(Type.Number({ description: 'Absent for models without a posterior' })),
     cfg: Type.Number(),
     sampler: Type.Optional(Type.String()),
-    grid: Type.Optional(Type.String()),
+    grid: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Number())], { description: 'A named grid or knots' })),
     guidance: Type.Optional(Type.Object({ from: Type.Number(), to: Type.Number() })),
   }),
   imageInput: Type.Boolean({ description: 'Whether the model has an encoder: requests may carry an image (image, strength, mask) and POST /encode works' }),

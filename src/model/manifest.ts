@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { PROVIDERS, type Provider } from '../config.js';
 import { ModelError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { GRIDS, SAMPLERS } from '../engine/sampler.js';
+import { GRIDS, SAMPLERS, knotsProblem } from '../engine/sampler.js';
 
 export const MODEL_FORMAT = 'purrception.onnx.v1';
 
@@ -42,7 +42,13 @@ const ManifestSchema = Type.Object({
     cfg: Type.Number({ minimum: LIMITS.cfg.min, maximum: LIMITS.cfg.max }),
     /** Optional, measured per model (docs/samplers.md); absent: euler, uniform, guidance everywhere. */
     sampler: Type.Optional(Type.Union(SAMPLERS.map((name) => Type.Literal(name)))),
-    grid: Type.Optional(Type.Union(GRIDS.map((name) => Type.Literal(name)))),
+    /** A named grid, or knots tuned for this model (bench/tune-grid.ts). */
+    grid: Type.Optional(
+      Type.Union([
+        ...GRIDS.map((name) => Type.Literal(name)),
+        Type.Array(InUnit, { minItems: LIMITS.gridKnots.min, maxItems: LIMITS.gridKnots.max }),
+      ]),
+    ),
     guidance: Type.Optional(Type.Object({ from: InUnit, to: InUnit }, { additionalProperties: false })),
   }),
   graphs: Type.Object({
@@ -144,6 +150,9 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (samplesCodes(manifest) && hasEncoder(manifest)) {
     throw new ModelError(`${file}: field "graphs.encode" does not apply to a dfm model (image input starts on the Gaussian path of z)`);
   }
+  const { grid } = manifest.defaults;
+  const knotsWrong = typeof grid === 'object' ? knotsProblem(grid) : undefined;
+  if (knotsWrong !== undefined) throw new ModelError(`${file}: field "defaults.grid" ${knotsWrong}`);
   const guidance = manifest.defaults.guidance;
   if (guidance && guidance.from > guidance.to) {
     throw new ModelError(`${file}: field "defaults.guidance" must have from <= to, got from ${guidance.from} and to ${guidance.to}`);

@@ -11,7 +11,7 @@ import t, { type Test } from 'tap';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import type { AddressInfo } from 'node:net';
-import { ORACLE_DIR, ROOT, TINY_DIR, generate, readyApp } from '../helpers.js';
+import { ORACLE_DIR, ROOT, TINY_DIR, copyModel, generate, readyApp } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -184,5 +184,21 @@ if (!existsSync(CHROMIUM)) {
     t.same(size, [32, 32], 'an image of the dfm model');
     await page.selectOption('#modelPicker', 'tiny');
     t.equal(await page.isHidden('#sampler'), false, 'back to a purrception model: the sampler shows again');
+  });
+
+  t.test('a model whose default grid is tuned knots: offered as "tuned" and sent as the knots', async (t) => {
+    const knots = [0, 0.1, 0.3, 1];
+    const tuned = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, { grid: knots }));
+    const { app, page } = await openPlayground(t, `${tuned},${ORACLE_DIR}`);
+    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`);
+    await page.waitForSelector('form[data-ready="true"]');
+    await page.selectOption('#modelPicker', 'tiny');
+    t.equal(await page.inputValue('#grid'), 'tuned');
+    t.match(await page.inputValue('#curl'), /"grid":\[0,0\.1,0\.3,1\]/);
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    await page.selectOption('#modelPicker', 'oracle');
+    t.equal(await page.inputValue('#grid'), 'uniform', "the oracle's grid");
+    t.equal(await page.$eval('#tunedGrid', (option) => (option as HTMLOptionElement).disabled), true, 'no tuned grid to offer');
   });
 }

@@ -82,6 +82,28 @@ t.test('multistep and the quadratic grid through the API: T evaluations, determi
   t.match(bad.json().message, /grid/);
 });
 
+t.test('a grid as knots: the named grid\'s bytes at T = K, other step counts interpolate, bad knots named', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0, maxBatch: 8 });
+  t.teardown(() => app.close());
+  const target = { class: 'owl', steps: 4, seed: 8, sampler: 'logsnr-multistep' };
+  const early = await generate(app, { ...target, grid: 'early' });
+  const knots = await generate(app, { ...target, grid: [0, 0.0625, 0.25, 0.5625, 1] });
+  t.equal(knots.statusCode, 200);
+  t.same(knots.rawPayload, early.rawPayload, 'the knots of the early grid are the early grid at T = K');
+  const six = await generate(app, { ...target, steps: 6, grid: [0, 0.0625, 0.25, 0.5625, 1] });
+  t.equal(six.statusCode, 200);
+  t.not(six.rawPayload.toString('base64'), knots.rawPayload.toString('base64'));
+  for (const [grid, message] of [
+    [[0, 0.5, 0.3, 1], /body\/grid must increase strictly, but knot 2 \(0.3\) follows 0.5/],
+    [[0, 0.5], /body\/grid must start at 0 and end at 1/],
+    [[0, 1.5], /body\/grid/],
+  ] as const) {
+    const bad = await generate(app, { ...target, grid });
+    t.equal(bad.statusCode, 400, JSON.stringify(grid));
+    t.match(bad.json().message, message);
+  }
+});
+
 t.test('a model\'s measured defaults: sampler, grid and guidance interval from its manifest', async (t) => {
   const defaults = { sampler: 'multistep', grid: 'quadratic', guidance: { from: 0, to: 0.5 } };
   const dir = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, defaults));
@@ -95,6 +117,13 @@ t.test('a model\'s measured defaults: sampler, grid and guidance interval from i
   t.not(plain.rawPayload.toString('base64'), implicit.rawPayload.toString('base64'), 'a request overrides them');
   const broken = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, { guidance: { from: 0.6, to: 0.2 } }));
   await t.rejects(readyApp({ modelDir: broken }), { message: /field "defaults\.guidance" must have from <= to/ });
+  const tuned = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, { grid: [0, 0.1, 0.3, 1] }));
+  const tunedApp = await readyApp({ modelDir: tuned, cacheBytes: 0 });
+  t.teardown(() => tunedApp.close());
+  t.same((await tunedApp.inject('/models')).json().models[0].defaults.grid, [0, 0.1, 0.3, 1], 'knots as a model default');
+  t.same((await generate(tunedApp, request)).rawPayload, (await generate(tunedApp, { ...request, grid: [0, 0.1, 0.3, 1] })).rawPayload);
+  const unsorted = copyModel(t, TINY_DIR, (_d, m) => Object.assign(m.defaults as Record<string, unknown>, { grid: [0, 0.3, 0.1, 1] }));
+  await t.rejects(readyApp({ modelDir: unsorted }), { message: /field "defaults\.grid" must increase strictly/ });
 });
 
 t.test('uncertainty: heatmaps of the image size, one uniform block per latent position, summary numbers', async (t) => {

@@ -546,6 +546,22 @@ def _load_checkpoints(args: argparse.Namespace):
     return vq.eval(), dit.eval(), cfg
 
 
+GRIDS = ("uniform", "quadratic", "early")
+
+
+def parse_grid(text: str) -> Union[str, List[float]]:
+    """A named grid, or knots 0 = k_0 < ... < k_K = 1 (the service's contract, docs/samplers.md)."""
+    if text in GRIDS:
+        return text
+    try:
+        knots = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: one of {', '.join(GRIDS)} or comma-separated knots")
+    if len(knots) < 2 or knots[0] != 0 or knots[-1] != 1 or any(b <= a for a, b in zip(knots, knots[1:])):
+        raise argparse.ArgumentTypeError(f"{text!r}: knots must start at 0, end at 1 and increase strictly")
+    return knots
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     ap = argparse.ArgumentParser(description="Export a model directory (purrception.onnx.v1).")
     ap.add_argument("--ckpt", help="checkpoint dir (with vq/ and dit/, or both in one)")
@@ -563,8 +579,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument("--cfg", type=float, default=1.3)
     ap.add_argument("--sampler", choices=["euler", "heun", "multistep", "logsnr-multistep"],
                     help="the service's default sampler for this model (absent: euler)")
-    ap.add_argument("--grid", choices=["uniform", "quadratic", "early"],
-                    help="the default time grid (absent: uniform)")
+    ap.add_argument("--grid", type=parse_grid,
+                    help="the default time grid: uniform, quadratic, early, or knots 0,K1,...,1 "
+                         "tuned for this model (bench/tune-grid.ts; absent: uniform)")
     ap.add_argument("--guidance", help="default guidance interval FROM,TO in t (absent: all of it)")
     ap.add_argument("--head-chunks", type=int, default=1,
                     help="split the K-way head over this many groups of tokens (smaller tensors "

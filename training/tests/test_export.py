@@ -1,3 +1,4 @@
+import argparse
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch.nn as nn
 from conftest import requires_ort
 from purrception import fixtures
 from purrception.config import OBJECTIVES
-from purrception.export import StepGraph, validate_labels
+from purrception.export import StepGraph, parse_grid, validate_labels
 from purrception.ort import run_onnx
 from purrception.sample import purrception_step
 
@@ -272,6 +273,10 @@ def test_export_and_sample_clis_from_part_checkpoints(tmp_path, tiny_models):
     defaults = json.loads((tmp_path / "r" / "manifest.json").read_text())["defaults"]
     assert defaults["sampler"] == "multistep" and defaults["grid"] == "quadratic"
     assert defaults["guidance"] == {"from": 0.0, "to": 0.6}
+    assert parse_grid("early") == "early" and parse_grid("0,0.02,0.3,1") == [0.0, 0.02, 0.3, 1.0]
+    for bad in ("0,0.5", "0,0.6,0.5,1", "cubic"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_grid(bad)
     with pytest.raises(SystemExit, match="FROM <= TO"):
         export_main(["--random", "--preset", "fixture", "--out", str(tmp_path / "x"),
                      "--guidance", "0.7,0.2"])

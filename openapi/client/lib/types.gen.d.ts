@@ -51,7 +51,10 @@ export type ModelInfo = {
         tau?: number;
         cfg: number;
         sampler?: string;
-        grid?: string;
+        /**
+         * A named grid or knots
+         */
+        grid?: string | Array<number>;
         guidance?: {
             from: number;
             to: number;
@@ -518,9 +521,9 @@ export type GenerateData = {
          */
         sampler?: 'euler' | 'heun' | 'multistep' | 'logsnr-multistep';
         /**
-         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided
+         * How the steps divide [t0, 1]: a named grid or knots (default: the model's, else uniform)
          */
-        grid?: 'uniform' | 'quadratic' | 'early';
+        grid?: 'uniform' | 'quadratic' | 'early' | Array<number>;
         /**
          * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
          */
@@ -661,9 +664,9 @@ export type GenerateStreamData = {
          */
         sampler?: 'euler' | 'heun' | 'multistep' | 'logsnr-multistep';
         /**
-         * How the steps divide [t0, 1] (default: the model's, else uniform): uniform; quadratic, t = 1 - (1 - s/T)^2, whose steps shrink towards t = 1; or early, t = (s/T)^2, whose steps are short near t = 0, where the image is decided
+         * How the steps divide [t0, 1]: a named grid or knots (default: the model's, else uniform)
          */
-        grid?: 'uniform' | 'quadratic' | 'early';
+        grid?: 'uniform' | 'quadratic' | 'early' | Array<number>;
         /**
          * Where in t the guidance weight cfg applies (default: the model's, else the whole path). Elsewhere each model evaluation runs the conditional pass alone, half the cost of a guided one
          */
