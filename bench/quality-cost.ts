@@ -7,7 +7,9 @@
 //  2. Model-dependent (`--score`): `--score-per-class` images per class for each listed point, written as
 //     <out>/<point>/<label>/<seed>.png and scored by the training pipeline's classifier
 //     (`python3 -m purrception.evaluate --images`: class accuracy, FD-clf), with images/s, and the ratio
-//     of each point's images/s to the first one's (the default).
+//     of each point's images/s to the first one's (the default). With `--repeats R` the scored points'
+//     images/s are instead the median of R timings of `--timing-per-class` images per class, taken in
+//     turn (point 1, 2, ..., then again), so a slow spell of the shared machine hits every point alike.
 //
 //   npm run bench:quality -- --configs euler,multistep/quadratic --evals 2,4,8,16,25 \
 //     --score "euler:25,multistep/quadratic@0-0.6:8" --classifier CLF --out runs/quality-cost
@@ -19,7 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GRIDS, SAMPLERS, evaluationsFor, type Grid, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
-import { ROOT, benchConfig, describe, flags, modelDir, num, readManifest, startService, table } from './common.js';
+import { ROOT, benchConfig, describe, flags, median, modelDir, num, readManifest, startService, table } from './common.js';
 import { distance, generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
 
 const f = flags({
@@ -29,6 +31,8 @@ const f = flags({
   'per-class': '2',
   score: '',
   'score-per-class': '32',
+  repeats: '1',
+  'timing-per-class': '16',
   seed: '5000',
   threads: '',
   out: `${ROOT}runs/quality-cost`,
@@ -108,6 +112,19 @@ try {
     const run = await generate(service.app, setting, steps, num(f, 'score-per-class'));
     points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...scoreRun(spec, run, scoring) });
   }
+  const scored = points.filter((p) => p.acc !== undefined);
+  const timings = scored.map((): number[] => []);
+  for (let round = 0; round < num(f, 'repeats') && num(f, 'repeats') > 1; round++) {
+    for (const [i, p] of scored.entries()) {
+      const run = await generate(service.app, parseSetting(p.config), p.steps, num(f, 'timing-per-class'));
+      timings[i]!.push(run.images.length / run.seconds);
+    }
+  }
+  timings.forEach((rates, i) => {
+    if (rates.length === 0) return;
+    scored[i]!.imagesPerSecond = median(rates);
+    console.log(`${scored[i]!.config}:${scored[i]!.evaluations} images/s over ${rates.length} timings: ${rates.map((r) => r.toFixed(2)).join(', ')}`);
+  });
 } finally {
   await service.close();
 }
