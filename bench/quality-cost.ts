@@ -91,6 +91,7 @@ const scoring: Scoring = { out: f['out']!, data: f['data']!, classifier: f['clas
 describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['reference']}-step Euler solution`);
 const service = await startService(benchConfig(dir, { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) }));
 const points: Point[] = [];
+let scored: Point[] = [];
 try {
   const perClass = num(f, 'per-class');
   const configs = f['configs']!.split(',').filter(Boolean).map(parseSetting);
@@ -112,9 +113,10 @@ try {
     const run = await generate(service.app, setting, steps, num(f, 'score-per-class'));
     points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...scoreRun(spec, run, scoring) });
   }
-  const scored = points.filter((p) => p.acc !== undefined);
+  scored = points.filter((p) => p.acc !== undefined);
   const timings = scored.map((): number[] => []);
-  for (let round = 0; round < num(f, 'repeats') && num(f, 'repeats') > 1; round++) {
+  const rounds = num(f, 'repeats') > 1 ? num(f, 'repeats') : 0; // 1: the scored run's own timing
+  for (let round = 0; round < rounds; round++) {
     for (const [i, p] of scored.entries()) {
       const run = await generate(service.app, parseSetting(p.config), p.steps, num(f, 'timing-per-class'));
       timings[i]!.push(run.images.length / run.seconds);
@@ -140,7 +142,6 @@ const euler8 = at('euler', 8);
 for (const p of points.filter((q) => q.evaluations === 8 && q.codesDiffer !== undefined && q.config !== 'euler')) {
   if (euler8) console.log(`at 8 evaluations, ${p.config} / euler: codes differing ${fixed(p.codesDiffer! / euler8.codesDiffer!, 2)}x, pixel RMSE ${fixed(p.pixelRmse! / euler8.pixelRmse!, 2)}x`);
 }
-const scored = points.filter((p) => p.acc !== undefined);
 for (const p of scored.slice(1)) {
   console.log(`${p.config}:${p.evaluations} vs ${scored[0]!.config}:${scored[0]!.evaluations}: ${fixed(p.imagesPerSecond / scored[0]!.imagesPerSecond, 2)}x images/s, ` +
     `class acc ${fixed(p.acc, 3)} vs ${fixed(scored[0]!.acc, 3)}, FD-clf ${fixed(p.fdClf, 2)} vs ${fixed(scored[0]!.fdClf, 2)}`);

@@ -24,8 +24,10 @@ export type GridName = (typeof GRIDS)[number];
 /** A named grid, or knots k_0 = 0 < k_1 < ... < k_K = 1: g(u) piecewise linear through (i/K, k_i). */
 export type Grid = GridName | readonly number[];
 
-/** Why knots are not a grid (first 0, last 1, strictly increasing), or undefined when they are. */
-export function knotsProblem(knots: readonly number[]): string | undefined {
+/** Why a grid's knots are not a grid (first 0, last 1, strictly increasing); undefined for them and for names. */
+export function gridProblem(grid: Grid | undefined): string | undefined {
+  if (typeof grid !== 'object') return undefined;
+  const knots = grid;
   if (knots.length < 2) return `needs at least 2 knots, got ${knots.length}`;
   if (knots[0] !== 0 || knots[knots.length - 1] !== 1) return `must start at 0 and end at 1, got ${knots[0]} and ${knots[knots.length - 1]}`;
   const at = knots.findIndex((k, i) => i > 0 && !(k > knots[i - 1]!));
@@ -34,12 +36,12 @@ export function knotsProblem(knots: readonly number[]): string | undefined {
 
 /** g(s/T) of a grid; on knots x = sK/T is exact where a step lands on a knot, so T = K gives the knots themselves. */
 function gridFraction(grid: Grid, step: number, steps: number): number {
-  const u = step / steps;
   if (typeof grid !== 'string') {
     const x = (step * (grid.length - 1)) / steps;
     const i = Math.min(Math.floor(x), grid.length - 2);
     return grid[i]! + (x - i) * (grid[i + 1]! - grid[i]!);
   }
+  const u = step / steps;
   return grid === 'uniform' ? u : grid === 'early' ? u * u : 1 - (1 - u) * (1 - u);
 }
 

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/client.js';
-import { knotsProblem } from '../engine/sampler.js';
+import { gridProblem } from '../engine/sampler.js';
 import { defaultTau, hasEncoder, hasPosterior, objectiveOf, samplesCodes, type Manifest } from '../model/manifest.js';
 import { IMAGE_FIELDS } from './image-input.js';
 import type { ProgressEvent, SampleRequest, SampleResult } from '../engine/protocol.js';
@@ -61,8 +61,8 @@ export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamB
   if (body.guidance && body.guidance.from > body.guidance.to) {
     throw new InvalidOptionError(`body/guidance must have from <= to, got from ${body.guidance.from} and to ${body.guidance.to}`);
   }
-  const knotsWrong = typeof body.grid === 'object' ? knotsProblem(body.grid) : undefined;
-  if (knotsWrong !== undefined) throw new InvalidOptionError(`body/grid ${knotsWrong}`);
+  const gridWrong = gridProblem(body.grid);
+  if (gridWrong !== undefined) throw new InvalidOptionError(`body/grid ${gridWrong}`);
   const guidance = body.guidance ?? defaults.guidance;
   return {
     classId: resolveClass(manifest, body.class),

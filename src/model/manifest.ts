@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { PROVIDERS, type Provider } from '../config.js';
 import { ModelError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { GRIDS, SAMPLERS, knotsProblem } from '../engine/sampler.js';
+import { GRIDS, SAMPLERS, gridProblem } from '../engine/sampler.js';
 
 export const MODEL_FORMAT = 'purrception.onnx.v1';
 
@@ -150,9 +150,8 @@ export function validateManifest(value: unknown, file: string): Manifest {
   if (samplesCodes(manifest) && hasEncoder(manifest)) {
     throw new ModelError(`${file}: field "graphs.encode" does not apply to a dfm model (image input starts on the Gaussian path of z)`);
   }
-  const { grid } = manifest.defaults;
-  const knotsWrong = typeof grid === 'object' ? knotsProblem(grid) : undefined;
-  if (knotsWrong !== undefined) throw new ModelError(`${file}: field "defaults.grid" ${knotsWrong}`);
+  const gridWrong = gridProblem(manifest.defaults.grid);
+  if (gridWrong !== undefined) throw new ModelError(`${file}: field "defaults.grid" ${gridWrong}`);
   const guidance = manifest.defaults.guidance;
   if (guidance && guidance.from > guidance.to) {
     throw new ModelError(`${file}: field "defaults.guidance" must have from <= to, got from ${guidance.from} and to ${guidance.to}`);

@@ -5,7 +5,7 @@ import {
   guidedAt,
   heunCorrect,
   heunPredict,
-  knotsProblem,
+  gridProblem,
   logSnrMultistepUpdate,
   multistepUpdate,
   stepSize,
@@ -179,10 +179,10 @@ t.test('knots: exact at T = K, piecewise linear between, over [t0, 1]', async (t
   t.same([0, 1, 2, 3, 4, 5, 6].map((s) => timeAt(s, 6, 0, knots)), [0, 0.05, 0.1, 0.25, 0.4, 0.7, 1], 'T = 2K: midpoints');
   t.equal(timeAt(1, 2, 0, knots), 0.25, 'T < K: between knots 1 and 2');
   t.same([0, 3].map((s) => timeAt(s, 3, 0.5, knots)), [0.5, 1], 'from an image: over [t0, 1]');
-  t.equal(knotsProblem([0, 0.2, 1]), undefined);
-  t.match(knotsProblem([0.1, 0.5, 1]), /must start at 0 and end at 1, got 0.1 and 1/);
-  t.match(knotsProblem([0, 0.5, 0.5, 1]), /must increase strictly, but knot 2 \(0.5\) follows 0.5/);
-  t.match(knotsProblem([0]), /at least 2 knots/);
+  t.equal(gridProblem([0, 0.2, 1]), undefined);
+  t.match(gridProblem([0.1, 0.5, 1]), /must start at 0 and end at 1, got 0.1 and 1/);
+  t.match(gridProblem([0, 0.5, 0.5, 1]), /must increase strictly, but knot 2 \(0.5\) follows 0.5/);
+  t.match(gridProblem([0]), /at least 2 knots/);
 });
 
 /**
