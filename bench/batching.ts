@@ -2,7 +2,9 @@
 // after the other in one run; the ratio to concurrency 1 is what continuous batching buys.
 //
 //   npx tsc -p . && node dist/bench/batching.js [--model DIR] [--steps 10] [--levels 1,4,16] [--rounds 2] [--threads N]
-import { benchConfig, body, closedLoop, describe, flags, meanOf, modelDir, num, ok, readManifest, startService, table, threads } from './common.js';
+import { describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
+import { benchConfig, body, closedLoop, ok, startService } from './service.js';
+import { meanOf } from './timing.js';
 
 const f = flags({ steps: '10', levels: '1,4,16', rounds: '2', threads: '' });
 const dir = modelDir(f);

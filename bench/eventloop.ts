@@ -6,7 +6,8 @@
 //   npx tsc -p . && node dist/bench/eventloop.js [--model DIR] [--steps 10] [--concurrency 24] [--requests 72] [--threads N]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchConfig, body, closedLoop, describe, flags, modelDir, num, ok, readManifest, startService, table, threads } from './common.js';
+import { describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
+import { benchConfig, body, closedLoop, ok, startService } from './service.js';
 
 const f = flags({ steps: '10', concurrency: '24', requests: '72', threads: '' });
 const dir = modelDir(f);

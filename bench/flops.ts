@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
 import { guideAll, type StepBatch } from '../src/engine/scheduler.js';
-import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './common.js';
+import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './cli.js';
 
 export interface DitConfig {
   latent_size: number;

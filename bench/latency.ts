@@ -3,7 +3,9 @@
 // arrival, and the Server-Timing split: queue wait vs sampling vs PNG encoding.
 //
 //   npx tsc -p . && node dist/bench/latency.js [--model DIR] [--steps 10] [--load 0.6] [--requests 60] [--threads N]
-import { benchConfig, body, closedLoop, describe, flags, meanOf, modelDir, num, ok, openLoop, percentile, readManifest, startService, table, threads } from './common.js';
+import { describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
+import { benchConfig, body, closedLoop, ok, openLoop, startService } from './service.js';
+import { meanOf, percentile } from './timing.js';
 
 const f = flags({ steps: '10', load: '0.6', requests: '60', threads: '' });
 const dir = modelDir(f);

@@ -12,7 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { objectiveOf } from '../src/model/manifest.js';
-import { ROOT, benchConfig, flags, num, readManifest, startService, table } from './common.js';
+import { ROOT, flags, num, readManifest, table } from './cli.js';
+import { benchConfig, startService } from './service.js';
 import { generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
 
 const f = flags({

@@ -21,7 +21,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GRIDS, SAMPLERS, evaluationsFor, type Grid, type GridName, type GuidanceInterval, type SamplerName } from '../src/engine/sampler.js';
-import { ROOT, benchConfig, describe, flags, median, modelDir, num, readManifest, startService, table } from './common.js';
+import { ROOT, describe, flags, modelDir, num, readManifest, table } from './cli.js';
+import { benchConfig, startService } from './service.js';
+import { median } from './timing.js';
 import { distance, generateRun, scoreRun, type Run, type Scoring } from './scoring.js';
 
 const f = flags({

@@ -9,7 +9,7 @@ import { EngineClient } from '../src/engine/client.js';
 import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
 import { guideAll } from '../src/engine/scheduler.js';
-import { BENCH_MODEL, describe, flags, modelDir, num, readManifest, table, threads } from './common.js';
+import { BENCH_MODEL, describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
 
 const f = flags({ runs: '5', threads: '', batches: '1,2,4,8,16', steps: '5,10,20,40', sizes: '' });
 const dir = modelDir(f);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import type { GenerateJson } from '../src/http/schemas.js';
-import { ROOT } from './common.js';
+import { ROOT } from './cli.js';
 
 export interface Image {
   label: string;

@@ -10,9 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
 import { defaultTau } from '../src/model/manifest.js';
-import {
-  ROOT, benchConfig, body, closedLoop, describe, flags, modelDir, num, ok, readManifest, startService, table, threads,
-} from './common.js';
+import { ROOT, describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
+import { benchConfig, body, closedLoop, ok, startService } from './service.js';
 import { closedLoopSeconds } from './timing.js';
 
 const f = flags({ ckpt: '', steps: '10', concurrency: '8', images: '32', threads: '', rounds: '2' });

@@ -1,9 +1,19 @@
 // Timing helpers without dependencies beyond onnxruntime's types (bench/gpu runs them on a machine
-// that has no node_modules of the service): sessions side by side, and closed-loop load.
+// that has no node_modules of the service): percentiles, sessions side by side, and closed-loop load.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 export function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return percentile(values, 50);
+}
+
+export function meanOf(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
 /**

@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GRIDS, SAMPLERS, timeAt, type Grid, type GridName, type SamplerName } from '../src/engine/sampler.js';
-import { ROOT, benchConfig, describe, flags, modelDir, num, readManifest, startService, table } from './common.js';
+import { ROOT, describe, flags, modelDir, num, readManifest, table } from './cli.js';
+import { benchConfig, startService } from './service.js';
 import { distance, generateRun, type Run } from './scoring.js';
 
 const f = flags({

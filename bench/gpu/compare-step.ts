@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { type StepShape, stepFeeds } from '../step-feeds.js';
 import { median, timeInterleaved } from '../timing.js';
 
 const { values: f } = parseArgs({
@@ -28,33 +29,17 @@ if (!f.graphs) throw new Error('--graphs A.onnx,B.onnx[,...] is required (same m
 const graphs = f.graphs.split(',');
 const batches = f.batches.split(',').map(Number);
 const runs = Number(f.runs);
-const manifest = JSON.parse(readFileSync(join(dirname(graphs[0]!), 'manifest.json'), 'utf8')) as {
-  latent: { channels: number; height: number; width: number };
-  num_classes: number;
-};
-const { channels, height, width } = manifest.latent;
+const manifest = JSON.parse(readFileSync(join(dirname(graphs[0]!), 'manifest.json'), 'utf8')) as StepShape;
 const options: ort.InferenceSession.SessionOptions = {
   executionProviders: [f.provider], graphOptimizationLevel: 'all', intraOpNumThreads: Number(f.threads),
   interOpNumThreads: 1, executionMode: 'sequential',
 };
 
-function feeds(batch: number): Record<string, ort.Tensor> {
-  let s = 12345; // fixed inputs, so every graph sees the same z
-  const rand = (): number => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  return {
-    z: new ort.Tensor('float32', Float32Array.from({ length: batch * channels * height * width }, rand), [batch, channels, height, width]),
-    t: new ort.Tensor('float32', Float32Array.from({ length: batch }, (_v, i) => (i % 10) / 10), [batch]),
-    y: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_v, i) => BigInt(i % manifest.num_classes)), [batch]),
-    cfg: new ort.Tensor('float32', new Float32Array(batch).fill(1.3), [batch]),
-    tau: new ort.Tensor('float32', new Float32Array(batch).fill(0.9), [batch]),
-  };
-}
-
 const sessions = [];
 for (const g of graphs) sessions.push(await ort.InferenceSession.create(g, options));
 const rows: { batch: number; graph: string; ms: number; ratio: number; maxAbsMu: number }[] = [];
 for (const batch of batches) {
-  const input = feeds(batch);
+  const input = stepFeeds(manifest, batch, sessions[0]!.inputNames);
   const mu: Float32Array[] = [];
   for (const s of sessions) mu.push((await s.run(input)).mu!.data as Float32Array); // warm-up
   const times = await timeInterleaved(sessions, input, runs);

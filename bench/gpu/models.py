@@ -1,12 +1,16 @@
-"""Random-weight models for the GPU benchmark (bench/gpu/run.sh), built with the training pipeline:
-a checkpoint (OUT/NAME/ckpt/{vq,dit}, read by the PyTorch side) and the model directory exported
-from it with the fp16 step variant (OUT/NAME), plus OUT/NAME-fp32: the same files with a manifest
-without "variants", so every provider runs step.onnx there. With --head-chunks N, also
-OUT/NAME-chunked: the same weights exported with the K-way head split over N groups of tokens.
+"""Models for the GPU benchmark (bench/gpu/run.sh), built with the training pipeline: a checkpoint
+(OUT/NAME/ckpt/{vq,dit}, read by the PyTorch side) and the model directory exported from it with
+the fp16 step variant (OUT/NAME), plus OUT/NAME-fp32: the same files with a manifest without
+"variants", so every provider runs step.onnx there. With --head-chunks N, also OUT/NAME-chunked:
+the same weights exported with the K-way head split over N groups of tokens.
 
-    python3 bench/gpu/models.py --shape bundled --out WORK/models     # emoji-zoo-64's shape
+"bundled" is the bundled model itself (models/emoji-zoo-64, its weights recovered from its graphs),
+so the fp16 graph's accuracy is measured on trained weights; "paper" has random weights in the
+paper's shape. Both are sampled with Euler steps and one fixed cfg and tau on both sides.
+
+    python3 bench/gpu/models.py --shape bundled --out WORK/models     # the bundled model
     python3 bench/gpu/models.py --shape paper --head-chunks 8 --out WORK/models  # 32x32x4, K=16384, DiT-B/2
-    python3 bench/gpu/models.py --shape bundled --smoke --out ...     # tiny, for a CPU run
+    python3 bench/gpu/models.py --shape bundled --smoke --out ...     # tiny random ones, for a CPU run
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import List, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "training"))
@@ -28,11 +33,15 @@ from purrception.checkpoint import save_parts  # noqa: E402
 from purrception.config import DiTConfig, VQConfig, get_preset, to_dict  # noqa: E402
 from purrception.export import export_model  # noqa: E402
 from purrception.fixtures import randomize_zero_init  # noqa: E402
-from purrception.models import DiT, VQModel  # noqa: E402
+from purrception.model_dir import recover  # noqa: E402
+from purrception.models import DiT, Tokenizer, VQModel  # noqa: E402
+
+BUNDLED_MODEL = ROOT / "models" / "emoji-zoo-64"
 
 
-def shapes(smoke: bool):
-    """name -> (VQConfig, DiTConfig). Smoke: the same kinds of model, small enough for 2 CPU cores."""
+def random_shapes(smoke: bool):
+    """name -> (VQConfig, DiTConfig) of the random-weight models. Smoke: both shapes tiny, for 2 CPU
+    cores (the bundled one included: recovering it from its graphs is checked by pytest)."""
     if smoke:
         fixture_vq, fixture_dit = get_preset("fixture")
         return {
@@ -42,16 +51,15 @@ def shapes(smoke: bool):
                       dataclasses.replace(fixture_dit, latent_size=8, codebook_size=256,
                                           num_classes=10)),
         }
-    bundled_vq, bundled_dit = get_preset("emoji-zoo-64")
     _, b2 = get_preset("DiT-B/2")  # 32x32x4 latents, K = 16384, 768 wide, 12 deep, 1000 classes
     # vq-f8's latent shape and codebook, with 64 base channels instead of 128: decode is a fixed
     # cost on both sides of the comparison, and the step graph is what this benchmark is about
     paper_vq = VQConfig(ch=64, ch_mult=(1, 2, 2, 4), num_res_blocks=2, codebook_size=16384,
                         embed_dim=4, image_size=256)
-    return {"bundled": (bundled_vq, bundled_dit), "paper": (paper_vq, b2)}
+    return {"paper": (paper_vq, b2)}
 
 
-def build(vq_cfg: VQConfig, dit_cfg: DiTConfig, seed: int):
+def build(vq_cfg: VQConfig, dit_cfg: DiTConfig, seed: int) -> Tuple[Tokenizer, DiT]:
     torch.manual_seed(seed)
     vq, dit = VQModel(vq_cfg), DiT(dit_cfg)
     g = torch.Generator().manual_seed(seed + 1)
@@ -73,14 +81,19 @@ def main() -> None:
     args = ap.parse_args()
 
     started = time.perf_counter()
-    vq_cfg, dit_cfg = shapes(args.smoke)[args.shape]
-    vq, dit = build(vq_cfg, dit_cfg, args.seed)
+    if args.shape == "bundled" and not args.smoke:
+        vq, dit, manifest = recover(BUNDLED_MODEL)
+        labels: List[str] = manifest["labels"]
+        provenance = {"trained": True, "bench": f"{BUNDLED_MODEL.name}, recovered from its graphs"}
+    else:
+        vq, dit = build(*random_shapes(args.smoke)[args.shape], args.seed)
+        labels = [f"class{i}" for i in range(dit.cfg.num_classes)]
+        provenance = {"trained": False, "bench": f"random weights, bench/gpu {args.shape}"}
     out = Path(args.out) / args.shape
     save_parts({"model": vq.state_dict()}, to_dict(vq.cfg), out / "ckpt" / "vq")
     save_parts({"model": dit.state_dict()}, to_dict(dit.cfg), out / "ckpt" / "dit")
-    labels = [f"class{i}" for i in range(dit.cfg.num_classes)]
+    # Euler on the linear grid, as PyTorch's reference sampler (torch_ref.py) runs it
     defaults = {"steps": 10, "tau": 0.9, "cfg": 1.3}
-    provenance = {"trained": False, "bench": f"random weights, bench/gpu {args.shape}"}
     export_model(vq, dit, out, args.shape, labels, defaults, provenance, fp16=True)
     if args.head_chunks > 1:
         export_model(vq, dit, Path(args.out) / f"{args.shape}-chunked", args.shape, labels, defaults,
@@ -88,10 +101,10 @@ def main() -> None:
                      head_chunks=args.head_chunks)
     plain = Path(args.out) / f"{args.shape}-fp32"
     plain.mkdir(parents=True, exist_ok=True)
-    for name in ("step.onnx", "decode.onnx"):
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in manifest["graphs"].values():
         if not (plain / name).exists():
             os.symlink(out / name, plain / name)
-    manifest = json.loads((out / "manifest.json").read_text())
     manifest.pop("variants")
     (plain / "manifest.json").write_text(json.dumps(manifest, indent=2))
     params = sum(p.numel() for p in dit.parameters())

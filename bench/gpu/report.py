@@ -56,6 +56,13 @@ def main() -> None:
                   "| --- | --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {r['shape']} | {r['provider']} | {r['batch']} | {Path(r['graph']).parent.name}/{Path(r['graph']).name} | "
                   f"{r['ms']:.1f} | {r['ratio']:.2f} | {r['maxAbsMu']:.1e} |" for r in cmp]
+    profile = [r for r in records if r.get("side") == "profile"]
+    if profile:
+        first = profile[0]
+        lines += ["", f"Where the {first['shape']} step graph's time goes ({first['graph']}, batch "
+                  f"{first['batch']}, {first['provider']}): {first['kind']}, ORT profiler", "",
+                  "| kernel | ms per run | share |", "| --- | --- | --- |"]
+        lines += [f"| {r['key']} | {r['msPerRun']:.3g} | {100 * r['share']:.1f} % |" for r in profile]
     table = "\n".join(lines + [""] + notes) + "\n"
     table_out.write_text(table)
     json_out.write_text(json.dumps({"records": records}, indent=1) + "\n")

@@ -4,7 +4,8 @@
 # the bundled model's (64 px, 16x16x4 latents, K = 512, 10M-parameter DiT) and a paper-shaped one
 # (32x32x4 latents, K = 16384, DiT-B/2). The engine runs each model twice: with the fp16 step variant
 # (what the manifest gives webgpu) and with step.onnx (fp32). For the paper shape, the step graphs
-# alone are also timed with the K-way head split over 8 groups of tokens (--head-chunks). See docs/gpu.md.
+# alone are also timed with the K-way head split over 8 groups of tokens (--head-chunks), and the paper
+# shape's fp16 step graph is profiled at batch 8: where its GPU time goes, by kernel. See docs/gpu.md.
 #
 # On the GPU machine (PyTorch 2.x, no Node.js, no network), from the repo root, with .device-rt/
 # (bash bench/gpu/pack-runtime.sh) and dist/ (npx tsc -p . && bash bench/gpu/pack-deps.sh) carried:
@@ -73,10 +74,10 @@ echo "[gpu-bench] $(date -u +%FT%TZ) smoke=$SMOKE providers=$PROVIDERS levels=$L
 echo "[gpu-bench] node $(node --version)"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
-# Budgets in seconds (full run): bundled 20 + 20 + 2x30 + 15 = 115, paper 140 + 30 + 2x70 + 60 = 370,
-# 485 in all; the deadline (BUDGET) cuts whatever overruns.
-if [ "$SMOKE" = 1 ]; then B_MODEL=120; B_TORCH=120; B_ENGINE=120; B_CMP=120; P_MODEL=120; P_TORCH=120; P_ENGINE=120; P_CMP=120; BUDGET=${BUDGET_SMOKE:-900}
-else B_MODEL=20; B_TORCH=20; B_ENGINE=30; B_CMP=15; P_MODEL=140; P_TORCH=30; P_ENGINE=70; P_CMP=60; fi
+# Budgets in seconds (full run): bundled 20 + 20 + 2x30 + 15 = 115, paper 120 + 30 + 2x70 + 60 = 350,
+# profile 25: 490 in all; the deadline (BUDGET) cuts whatever overruns.
+if [ "$SMOKE" = 1 ]; then B_MODEL=120; B_TORCH=120; B_ENGINE=120; B_CMP=120; P_MODEL=120; P_TORCH=120; P_ENGINE=120; P_CMP=120; PROFILE=120; BUDGET=${BUDGET_SMOKE:-900}
+else B_MODEL=20; B_TORCH=20; B_ENGINE=30; B_CMP=15; P_MODEL=120; P_TORCH=30; P_ENGINE=70; P_CMP=60; PROFILE=25; fi
 for shape in $SHAPES; do
   if [ "$shape" = bundled ]; then bm=$B_MODEL bt=$B_TORCH be=$B_ENGINE bc=$B_CMP chunks=1; else bm=$P_MODEL bt=$P_TORCH be=$P_ENGINE bc=$P_CMP chunks=8; fi
   stage "$shape: models" "$bm" env PYTHONUNBUFFERED=1 "$PY" bench/gpu/models.py --shape "$shape" $SMOKE_FLAG --head-chunks "$chunks" --out "$WORK/models"
@@ -97,6 +98,10 @@ for shape in $SHAPES; do
   stage "$shape: step graphs" "$bc" node dist/bench/gpu/compare-step.js --provider "${PROVIDERS%%,*}" \
     --graphs "$graphs" --batches "${LEVELS#*,}" --runs 2 --threads "$THREADS" --label "$shape"
 done
+# where the paper shape's GPU step time goes (on cpu: a check that the profile runs)
+[ -f "$WORK/models/paper/step.fp16.onnx" ] && stage "paper: profile" "$PROFILE" node dist/bench/profile-step.js \
+  --model "$WORK/models/paper" --graph step.fp16.onnx --provider "${PROVIDERS%%,*}" --batch "$(echo "$LEVELS" | cut -d, -f2)" \
+  --runs 5 --threads "$THREADS" --label paper:fp16
 
 echo "=== report (t=$(( $(date +%s) - START ))s) ==="
 "$PY" bench/gpu/report.py "$RECORDS" "$OUT/results.json" "$OUT/table.md"
