@@ -11,19 +11,19 @@
 // JSON line (bench/gpu/run.sh collects those). Imports nothing of the service's node_modules but
 // onnxruntime-node, so it runs on the GPU machine (bench/gpu/run.sh).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { describe, flags, fmt, modelDir, num, readManifest, table } from './cli.js';
+import { describe, flags, fmt, modelDir, num, readManifest, table, threads as threadsFlag } from './cli.js';
 import { stepFeeds } from './step-feeds.js';
 import { median, timeInterleaved } from './timing.js';
 
-const f = flags({ batch: '8', runs: '10', provider: 'cpu', graph: 'step.onnx', threads: String(availableParallelism()), label: '' });
+const f = flags({ batch: '8', runs: '10', provider: 'cpu', graph: 'step.onnx', threads: '', label: '' });
 const dir = modelDir(f);
 const manifest = readManifest(dir);
 const batch = num(f, 'batch');
 const runs = num(f, 'runs');
-const threads = num(f, 'threads');
+const threads = threadsFlag(f);
 const graph = join(dir, f['graph']!);
 const provider = f['provider']!;
 describe(dir, manifest, `${f['graph']} on ${provider}, batch ${batch}, ${runs} runs, ${threads} threads`);
@@ -60,16 +60,19 @@ const cpuKernelEvents = (events: TraceEvent[]): TraceEvent[] => events.filter((e
 
 function byKey(events: TraceEvent[], key: (e: TraceEvent) => string): [string, number][] {
   const sums = new Map<string, number>();
-  for (const e of events) sums.set(key(e), (sums.get(key(e)) ?? 0) + e.dur);
+  for (const e of events) {
+    const k = key(e);
+    sums.set(k, (sums.get(k) ?? 0) + e.dur);
+  }
   return [...sums.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-function report(kind: string, sums: [string, number][]): void {
+function report(kind: string, column: string, sums: [string, number][]): void {
   const total = sums.reduce((a, [, us]) => a + us, 0);
   const rows = sums.slice(0, 14).map(([key, us]) => ({ key, msPerRun: us / 1000 / runs, share: us / total }));
   table(
     `${f['graph']} on ${provider}, batch ${batch}: ${kind} (ORT profiler, mean of ${runs} runs, the first included; all kernels ${fmt(total / 1000 / runs)} ms per run)`,
-    [kind.split(' by ')[1] ?? 'kernel', 'ms per run', 'share'],
+    [column, 'ms per run', 'share'],
     rows.map((r) => [r.key, r.msPerRun, `${fmt(100 * r.share)} %`]),
   );
   if (f['label']) for (const r of rows) console.log(JSON.stringify({ side: 'profile', shape: f['label'], provider, graph: f['graph'], batch, kind, ...r }));
@@ -79,12 +82,12 @@ function report(kind: string, sums: [string, number][]): void {
 const events = await trace((names) => stepFeeds(manifest, batch, names));
 const gpu = gpuEvents(events);
 if (gpu.length) {
-  report('GPU time by op type and program', byKey(gpu, (e) => e.name.split('&').slice(1).join(' / ')));
+  report('GPU time by op type and program', 'op type / program', byKey(gpu, (e) => e.name.split('&').slice(1).join(' / ')));
   const slowest = [...gpu].sort((a, b) => b.dur - a.dur).slice(0, 8);
   table('Slowest single dispatches (GPU time)', ['node / op / program', 'ms', 'shapes'], slowest.map((e) => [e.name.replaceAll('&', ' / '), e.dur / 1000, e.args?.shapes ?? '']));
 } else {
   if (provider !== 'cpu') console.log(`\nno GPU timestamps from ${provider} (no timestamp queries on this device?): the times below are CPU-side dispatches`);
-  report('kernel time by op type', byKey(cpuKernelEvents(events), (e) => e.args?.op_name ?? '?'));
+  report('kernel time by op type', 'op type', byKey(cpuKernelEvents(events), (e) => e.args?.op_name ?? '?'));
 }
 
 // 2. Session knobs (cpu thread pools), measured alternately
