@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
-import { guideAll, type StepBatch } from '../src/engine/scheduler.js';
+import { guideAll, type StepBatch } from '../src/engine/runner.js';
 import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './cli.js';
 
 export interface DitConfig {

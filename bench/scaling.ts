@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
 import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
-import { guideAll } from '../src/engine/scheduler.js';
+import { guideAll } from '../src/engine/runner.js';
 import { BENCH_MODEL, describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
 
 const f = flags({ runs: '5', threads: '', batches: '1,2,4,8,16', steps: '5,10,20,40', sizes: '' });
@@ -54,12 +54,12 @@ table('Cost vs batch (one run of each graph)', ['batch', 'step ms', 'step ms/sam
 // 2. steps (engine, 8 concurrent, full requests)
 const engine = await EngineClient.start({ modelDir: dir, executionProviders: ['cpu'], maxBatch: 16, threads: nThreads, queueLimit: 1024 });
 const req = (steps: number, seed: number) => ({ classId: seed % manifest.num_classes, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps, seed });
-await Promise.all(Array.from({ length: 8 }, (_, i) => engine.generate(req(2, i))));
+await Promise.all(Array.from({ length: 8 }, (_, i) => engine.generate([req(2, i)])));
 const stepRows: (string | number)[][] = [];
 let base = NaN;
 for (const steps of f['steps']!.split(',').map(Number)) {
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 8 }, (_, i) => engine.generate(req(steps, 100 + i))));
+  await Promise.all(Array.from({ length: 8 }, (_, i) => engine.generate([req(steps, 100 + i)])));
   const perImage = (performance.now() - t0) / 8;
   if (Number.isNaN(base)) base = perImage / steps;
   stepRows.push([steps, perImage, perImage / steps, perImage / steps / base]);

@@ -2,7 +2,7 @@
 // z for every graph they compare (a fixed seed), and the `guide` input when the graph takes it
 // (every row guided: guidance's full cost). z-taking graphs only (purrception, cfm; not dfm's codes).
 import * as ort from 'onnxruntime-node';
-import { guideAll } from '../src/engine/scheduler.js';
+import { guideAll } from '../src/engine/runner.js';
 
 export interface StepShape {
   latent: { channels: number; height: number; width: number };

@@ -45,10 +45,10 @@ if (existsSync(`${ckpt}/dit`) && existsSync(`${ckpt}/vq`)) {
 const engine = await EngineClient.start({
   modelDir: dir, executionProviders: ['cpu'], maxBatch: 16, threads: nThreads, queueLimit: 1024,
 });
-const warm = Array.from({ length: concurrency }, () => engine.generate({ classId: 0, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps: 2, seed: 1 }));
+const warm = Array.from({ length: concurrency }, () => engine.generate([{ classId: 0, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps: 2, seed: 1 }]));
 await Promise.all(warm); // every batch size up to `concurrency` allocated once
 const engineSeconds = await closedLoopSeconds(concurrency, images, (n) =>
-  engine.generate({ classId: n % manifest.num_classes, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps, seed: n }),
+  engine.generate([{ classId: n % manifest.num_classes, tau: defaultTau(manifest), cfg: manifest.defaults.cfg, steps, seed: n }]),
 );
 const engineRate = images / engineSeconds;
 await engine.close();

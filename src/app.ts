@@ -12,11 +12,12 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
-import { EngineClient, type Engine, type EngineObserver } from './engine/client.js';
+import { EngineClient } from './engine/client.js';
+import { ModelEngines, type ServedModel, type StartEngine } from './engine/lifecycle.js';
 import { BodyTooLargeError, MethodNotAllowedError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { KeyRing, requireApiKey } from './http/auth.js';
-import { InFlight, unavailable, type ServedModel, type ServiceContext, type ServiceState } from './http/context.js';
-import { clientErrorResponse, errorBody, isHidden, statusOf } from './http/error-response.js';
+import type { ServiceContext } from './http/context.js';
+import { clientErrorResponse, errorBody, isHidden, retryAfterOf, statusOf } from './http/error-response.js';
 import { ImageCache } from './http/image-cache.js';
 import { ServiceMetrics } from './http/metrics.js';
 import { encodeRoutes } from './http/routes/encode.js';
@@ -24,7 +25,6 @@ import { generateRoutes } from './http/routes/generate.js';
 import { healthRoutes, statusRoutes } from './http/routes/status.js';
 import { streamRoutes } from './http/routes/stream.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
-import type { ModelSpec } from './model/manifest.js';
 import { loadModelRepository } from './model/repository.js';
 
 /** The playground: static HTML, JS and CSS. */
@@ -34,13 +34,15 @@ export interface AppOptions {
   config: Config;
   logger?: FastifyServerOptions['logger'];
   /** Start each model's engine from this instead of a worker over its directory (tests, benchmarks). */
-  startEngine?: (model: ModelSpec, observer: EngineObserver) => Promise<Engine>;
+  startEngine?: StartEngine;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Resolves when every model's engine is ready; rejects with the reason one could not start. */
     engineReady: Promise<void>;
+    /** Resolves with the reason when a model's engine crashed too often to be restarted (server.ts exits then). */
+    engineGivenUp: Promise<Error>;
     serviceMetrics: ServiceMetrics;
     /**
      * Starts the drain: /ready and new generations answer 503 DRAINING (the listener stays open) and
@@ -98,10 +100,20 @@ function describeValidation(errors: FastifySchemaValidationError[], dataVar: str
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
+/** A model whose graphs run on another provider than the first one asked for serves more slowly: say so. */
+function warnOnFallback(app: FastifyInstance, model: ServedModel, config: Config): void {
+  const providers = model.engine?.providers;
+  const wanted = config.executionProviders[0];
+  if (!providers || Object.values(providers).every((p) => p === wanted)) return;
+  // The loader's reason is in the PURRCEPTION_PROVIDER_FALLBACK process warning (the worker has no logger).
+  app.log.warn(
+    { model: model.name, providers, requested: config.executionProviders },
+    `engine of ${model.name} fell back from ${wanted}: it serves, more slowly; PROVIDER_FALLBACK=fail refuses to start instead`,
+  );
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  // Throws MODEL_INVALID naming the file and field, or the two manifests that share a name.
-  const models: ServedModel[] = loadModelRepository(config.modelDir).map((spec) => ({ name: spec.manifest.name, spec, manifest: spec.manifest, engine: undefined }));
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
@@ -140,90 +152,45 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  let state: ServiceState = 'loading';
-  const inflight = new InFlight();
-  const metrics = new ServiceMetrics(() => models.map((model) => [model.name, model.engine?.pending ?? 0]));
-  const context: ServiceContext = {
-    config,
-    models,
-    cache: new ImageCache(config.cacheBytes),
-    metrics,
-    admit(model) {
-      const error = unavailable(state);
-      if (error !== undefined) throw error;
-      return { engine: model.engine!, release: inflight.begin() }; // ready: every engine is set
+  const metrics = new ServiceMetrics((): [string, number][] => engines.models.map((model) => [model.name, model.engine?.pending ?? 0]));
+  // loadModelRepository throws MODEL_INVALID naming the file and field, or the two manifests that share a name.
+  const engines: ModelEngines = new ModelEngines(loadModelRepository(config.modelDir), {
+    start:
+      options.startEngine ??
+      ((spec, observer) =>
+        EngineClient.start({
+          modelDir: spec.dir,
+          executionProviders: config.executionProviders,
+          maxBatch: config.maxBatch,
+          threads: config.threads,
+          queueLimit: config.queueLimit,
+          observer,
+        })),
+    observerFor: (name) => metrics.observerFor(name),
+    onChange: (model) => {
+      metrics.engineChanged(model);
+      if (model.state === 'ready') warnOnFallback(app, model, config);
     },
-    state: () => state,
-  };
-
-  const start =
-    options.startEngine ??
-    ((spec: ModelSpec, observer: EngineObserver) =>
-      EngineClient.start({
-        modelDir: spec.dir,
-        executionProviders: config.executionProviders,
-        maxBatch: config.maxBatch,
-        threads: config.threads,
-        queueLimit: config.queueLimit,
-        observer,
-      }));
-  /** One model's engine, started and reported (providers, graph files, the memory its load took). */
-  const startModel = async (model: ServedModel): Promise<void> => {
-    const rssBefore = process.memoryUsage().rss;
-    try {
-      model.engine = await start(model.spec, metrics.observerFor(model.name));
-    } catch (err) {
-      const error = err as Error & { code?: string };
-      throw Object.assign(new Error(`model "${model.name}" (${model.spec.dir}): ${error.message}`), { code: error.code });
-    }
-    const { providers, files } = model.engine;
-    const rssMiB = Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20);
-    app.log.info({ model: model.name, providers, files, rssMiB }, `model ${model.name} ready (its load added ${rssMiB} MiB of resident memory)`);
-    if (!providers) return;
-    for (const [graph, provider] of Object.entries(providers)) metrics.provider.set({ model: model.name, graph, provider }, 1);
-    const wanted = config.executionProviders[0];
-    if (Object.values(providers).some((p) => p !== wanted)) {
-      // The loader's reason is in the PURRCEPTION_PROVIDER_FALLBACK process warning (the worker has no logger).
-      app.log.warn(
-        { model: model.name, providers, requested: config.executionProviders },
-        `engine of ${model.name} fell back from ${wanted}: it serves, more slowly; PROVIDER_FALLBACK=fail refuses to start instead`,
-      );
-    }
-  };
-  /** One after another, so that each model's memory is its own and the CPU is not split between loads. */
-  const startAll = async (): Promise<void> => {
-    for (const model of models) await startModel(model);
-  };
+    log: app.log,
+    restarts: config.engineRestarts,
+    restartDelayMs: config.engineRestartDelayMs,
+  });
+  const context: ServiceContext = { config, engines, cache: new ImageCache(config.cacheBytes), metrics };
   app.decorate('serviceMetrics', metrics);
-  app.decorate(
-    'engineReady',
-    startAll().then(
-      () => {
-        if (state === 'loading') state = 'ready'; // a drain that began during the load stays a drain
-      },
-      (err: unknown) => {
-        if (state === 'loading') state = 'failed';
-        throw err;
-      },
-    ),
-  );
-  app.engineReady.catch(() => undefined); // observed by server.ts and tests; no unhandled rejection here
+  app.decorate('engineReady', engines.ready);
+  app.decorate('engineGivenUp', engines.givenUp);
+  app.decorate('drain', () => engines.drain());
 
-  app.decorate('drain', async () => {
-    state = 'draining';
-    await inflight.idle();
-  });
-  app.addHook('preClose', async () => {
-    state = 'draining';
-  });
   // While draining, answers close their connection: a kept-alive socket would otherwise hold the
   // server open until its keep-alive timeout (72 s) after the last in-flight request completes.
   app.addHook('onSend', async (_request, reply) => {
-    if (state === 'draining') reply.header('Connection', 'close');
+    if (engines.state() === 'draining') reply.header('Connection', 'close');
+  });
+  app.addHook('preClose', async () => {
+    void engines.drain();
   });
   app.addHook('onClose', async () => {
-    await app.engineReady.catch(() => undefined);
-    await Promise.all(models.map((model) => model.engine?.close()));
+    await engines.close();
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -235,7 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const error = bodyError(raised, request.headers['content-type'], config, request.routeOptions.bodyLimit);
     const status = statusOf(error);
     if (status === 499) return; // the client went away: nobody is there to answer
-    if (status === 503) reply.header('Retry-After', '1');
+    if (status === 503) reply.header('Retry-After', String(retryAfterOf(error)));
     if (status === 401) reply.header('WWW-Authenticate', 'Bearer');
     if (isHidden(status)) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send(errorBody(error));

@@ -35,8 +35,15 @@ export interface Config {
   apiKeys: string[];
   /** Requests per minute per API key (per client address without keys); 0: no limit. */
   rateLimit: number;
-  /** A generation running longer is cancelled and answered 504; 0: no timeout. */
+  /** A generation running longer is cancelled and answered 504; 0: no timeout (then a lost answer can wait forever). */
   requestTimeoutMs: number;
+  /**
+   * How often a model's engine is restarted after its worker dies before the service gives up on it
+   * (consecutive crashes; an engine that ran a minute starts the count anew). 0: never restarted.
+   */
+  engineRestarts: number;
+  /** The first restart waits this long; each further one twice as long, at most 30 s. */
+  engineRestartDelayMs: number;
   /** Browser origins allowed to call the API cross-origin (CORS); `*` allows any; empty: no CORS headers. */
   corsOrigins: string[];
 }
@@ -57,7 +64,10 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   apiKeys: [],
   rateLimit: 0,
-  requestTimeoutMs: 0,
+  // Longer than a 16-image request at 1000 steps takes on two CPU cores under load; a bound on any bug.
+  requestTimeoutMs: 300_000,
+  engineRestarts: 5,
+  engineRestartDelayMs: 1000,
   corsOrigins: [],
 };
 
@@ -77,6 +87,8 @@ const FLAGS = {
   'api-keys': 'API_KEYS',
   'rate-limit': 'RATE_LIMIT',
   'request-timeout-ms': 'REQUEST_TIMEOUT_MS',
+  'engine-restarts': 'ENGINE_RESTARTS',
+  'engine-restart-delay-ms': 'ENGINE_RESTART_DELAY_MS',
   'cors-origins': 'CORS_ORIGINS',
 } as const;
 
@@ -183,6 +195,8 @@ export function loadConfig(
     apiKeys: pick('api-keys', DEFAULTS.apiKeys, (_n, s) => parseApiKeys(s)),
     rateLimit: pick('rate-limit', DEFAULTS.rateLimit, (n, s) => integer(n, s, 0, 1_000_000)),
     requestTimeoutMs: pick('request-timeout-ms', DEFAULTS.requestTimeoutMs, (n, s) => integer(n, s, 0, 24 * 3600 * 1000)),
+    engineRestarts: pick('engine-restarts', DEFAULTS.engineRestarts, (n, s) => integer(n, s, 0, 1000)),
+    engineRestartDelayMs: pick('engine-restart-delay-ms', DEFAULTS.engineRestartDelayMs, (n, s) => integer(n, s, 1, 30_000)),
     corsOrigins: pick('cors-origins', DEFAULTS.corsOrigins, (_n, s) => parseCorsOrigins(s)),
   };
   if (config.imageBodyLimit < config.bodyLimit) {

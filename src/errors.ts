@@ -13,7 +13,8 @@ export const QueueFullError = createError<[number, number, number]>(
   503,
 );
 export const NotReadyError = createError('NOT_READY', 'The model is still loading', 503);
-export const EngineFailedError = createError('ENGINE_FAILED', 'The model failed to load, so this server cannot generate (see its log)', 503);
+/** A model whose engine failed to load, or whose worker died (restarting, or given up on); the message says which. */
+export const EngineFailedError = createError<[string]>('ENGINE_FAILED', '%s', 503);
 export const DrainingError = createError(
   'DRAINING',
   'The server is draining before it shuts down: it finishes the requests under way and takes no new ones; retry (another instance will answer)',

@@ -1,6 +1,8 @@
 // Entry point: config -> buildApp -> listen; drains gracefully on SIGTERM/SIGINT: the listener stays
 // open (Kubernetes expects readiness to fail while the pod still answers), /ready and new generations
 // answer 503 DRAINING, in-flight requests finish, then the listener closes and the process exits 0.
+// A model's engine that crashed more than ENGINE_RESTARTS times in a row ends the process the same
+// way, with exit code 1, so that whatever runs it (Kubernetes, compose, systemd) starts a fresh one.
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -14,6 +16,12 @@ async function main(): Promise<void> {
     await app.drain();
     app.log.info('drained: closing the listener');
     await app.close();
+  });
+  void app.engineGivenUp.then(async (reason) => {
+    app.log.fatal({ reason: reason.message }, 'an engine was given up on: draining, then exiting 1 so that the process is restarted');
+    await app.drain();
+    await app.close();
+    process.exit(1);
   });
   await app.listen({ port: config.port, host: config.host });
   await app.engineReady;

@@ -51,9 +51,9 @@ let seed = 0;
 const request = (n: number) => ({ classId: seed % spec.manifest.num_classes, tau, cfg, steps: n, seed: seed++ });
 for (const level of levels) {
   // warm-up at this batch size: the runtime sizes its buffers (and WebGPU its pipelines) per shape
-  await Promise.all(Array.from({ length: level }, () => engine.generate(request(2))));
+  await Promise.all(Array.from({ length: level }, () => engine.generate([request(2)])));
   const images = Math.max(level, Number(f['min-images']));
-  const seconds = await closedLoopSeconds(level, images, () => engine.generate(request(steps)));
+  const seconds = await closedLoopSeconds(level, images, () => engine.generate([request(steps)]));
   emit({ provider, stepFile, batch: level, images, seconds, images_per_s: images / seconds });
 }
 await engine.close();

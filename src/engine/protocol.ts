@@ -126,14 +126,25 @@ export type ToWorker =
   | { type: 'cancel'; id: number }
   | { type: 'close' };
 
-export type FromWorker =
-  | { type: 'ready'; providers: LoadedProviders; files: GraphFiles; warmupMs: number }
-  | { type: 'fatal'; message: string; code: string }
-  | { type: 'iteration'; batchSize: number; seconds: number; live: number; waiting: number; unconditionalRows: number }
-  | { type: 'decode'; batchSize: number; seconds: number }
+/**
+ * What an engine tells the HTTP side, declared once: the scheduler emits these, the worker forwards
+ * them as they are, the client settles requests and feeds the metrics from them.
+ */
+export type EngineEvent =
+  /** One step-graph run over batchSize samples, of which unconditionalRows also ran the unconditional pass. */
+  | { type: 'iteration'; batchSize: number; seconds: number; unconditionalRows: number }
+  | { type: 'decodeRun'; batchSize: number; seconds: number }
   | { type: 'encodeRun'; batchSize: number; seconds: number }
   | { type: 'progress'; id: number; event: ProgressEvent }
   | { type: 'done'; id: number; result: SampleResult }
   | { type: 'encoded'; id: number; result: EncodeResult }
-  | { type: 'failed'; id: number; message: string }
+  | { type: 'failed'; id: number; message: string };
+
+/** The events about the engine's runs (not about one request), for the metrics. */
+export type RunEvent = Extract<EngineEvent, { type: 'iteration' | 'decodeRun' | 'encodeRun' }>;
+
+export type FromWorker =
+  | EngineEvent
+  | { type: 'ready'; providers: LoadedProviders; files: GraphFiles }
+  | { type: 'fatal'; message: string; code: string }
   | { type: 'closed' };

@@ -1,6 +1,7 @@
-// The sampler of docs/design.md as pure functions on Float32Array. The step graph computes mu (guidance,
-// temperature and barycenter fused); the time grid, the temperature schedule and the Euler, Heun and
-// multistep updates live here (docs/samplers.md derives them).
+// The samplers of docs/design.md: pure functions on Float32Array, and one stepper per sampler (euler,
+// heun, multistep, logsnr-multistep, dfm) behind one interface at the end of this file. The step graph
+// computes mu (guidance, temperature and barycenter fused); the time grid, the temperature schedule and
+// the updates live here (docs/samplers.md derives them).
 //
 //   v(z, t) = (mu(z, t) - z) / (1 - t)          the velocity of the flow towards the barycenter
 //   grid:   t_s = t0 + (1 - t0) g(s/T), s = 0..T, g(u) = u (uniform), 1 - (1 - u)^2 (quadratic), u^2 (early),
@@ -215,4 +216,210 @@ export function toRgbBytes(image: Float32Array, height: number, width: number): 
     }
   }
   return rgb;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Steppers: one sample's trajectory under one sampler. The scheduler asks each for the time (and the
+// latent or codes) of its next model evaluation and hands it that evaluation's row; the stepper
+// applies its update rule. Every sampler of a request is one of these behind the same interface.
+// ------------------------------------------------------------------------------------------------
+
+/** The cells a mask keeps follow their image's path z_t = t z_1 + (1 - t) z_0. */
+export interface KeptPath {
+  z0: Float32Array;
+  z1: Float32Array;
+  /** One byte per latent cell: 1 regenerated, 0 kept. */
+  mask: Uint8Array;
+}
+
+/** Where a trajectory runs: T steps over [t0, 1] on a time grid. */
+export interface Schedule {
+  steps: number;
+  t0: number;
+  grid: Grid;
+}
+
+export interface Stepper {
+  /** Steps completed, 0..T. */
+  readonly step: number;
+  /** The time of the next model evaluation. */
+  readonly time: number;
+  /** Whether the next evaluation is at a grid time t_s (Heun's corrector evaluates at t_s + h). */
+  readonly atGridTime: boolean;
+  /**
+   * Applies the sample's row of one model evaluation (mu, or dfm's p(x_1 | x_t)); guided says whether
+   * that evaluation ran guidance. True when it completed a step.
+   */
+  advance(evaluation: Float32Array, guided: boolean): boolean;
+}
+
+/** A stepper over a continuous latent z. */
+export interface LatentStepper extends Stepper {
+  /** The latent so far; after T steps the final one. */
+  readonly z: Float32Array;
+  /** The latent the next evaluation sees (Heun's corrector sees its predicted z'). */
+  readonly input: Float32Array;
+}
+
+abstract class LatentTrajectory implements LatentStepper {
+  step = 0;
+
+  constructor(
+    readonly z: Float32Array,
+    protected readonly schedule: Schedule,
+    private readonly kept: KeptPath | undefined,
+  ) {}
+
+  get time(): number {
+    return this.timeOf(this.step);
+  }
+
+  get input(): Float32Array {
+    return this.z;
+  }
+
+  get atGridTime(): boolean {
+    return true;
+  }
+
+  abstract advance(mu: Float32Array, guided: boolean): boolean;
+
+  protected timeOf(step: number): number {
+    const { steps, t0, grid } = this.schedule;
+    return timeAt(step, steps, t0, grid);
+  }
+
+  /** The size of the current step, h = t_{s+1} - t_s. */
+  protected get stepSize(): number {
+    const { steps, t0, grid } = this.schedule;
+    return stepSize(this.step, steps, t0, grid);
+  }
+
+  /** Puts the kept cells of `z` back on their path at the time of `step` (at t = 1 exactly z_1). */
+  protected hold(z: Float32Array, step: number): void {
+    if (this.kept) pathPoint(z, this.kept.z1, this.kept.z0, this.timeOf(step), this.kept.mask);
+  }
+
+  protected completeStep(): true {
+    this.step += 1;
+    this.hold(this.z, this.step);
+    return true;
+  }
+}
+
+/** z <- z + h v(z, t). */
+class EulerStepper extends LatentTrajectory {
+  advance(mu: Float32Array): boolean {
+    eulerUpdate(this.z, mu, this.time, this.stepSize);
+    return this.completeStep();
+  }
+}
+
+/** Predictor z' = z + h v1 (kept until the corrector's evaluation at t + h), then the corrector; an Euler last step. */
+class HeunStepper extends LatentTrajectory {
+  private predicted: { v1: Float32Array; z: Float32Array } | undefined;
+
+  override get time(): number {
+    return this.timeOf(this.step + (this.predicted ? 1 : 0));
+  }
+
+  override get input(): Float32Array {
+    return this.predicted?.z ?? this.z;
+  }
+
+  override get atGridTime(): boolean {
+    return this.predicted === undefined;
+  }
+
+  advance(mu: Float32Array): boolean {
+    const t = this.timeOf(this.step);
+    const h = this.stepSize;
+    if (this.predicted) {
+      heunCorrect(this.z, this.predicted.v1, this.predicted.z, mu, t, h);
+      this.predicted = undefined;
+      return this.completeStep();
+    }
+    if (this.step === this.schedule.steps - 1) {
+      eulerUpdate(this.z, mu, t, h);
+      return this.completeStep();
+    }
+    const v1 = velocity(new Float32Array(this.z.length), this.z, mu, t);
+    const z = heunPredict(new Float32Array(this.z.length), this.z, v1, h);
+    this.hold(z, this.step + 1); // the corrector's evaluation sees the kept cells at t + h
+    this.predicted = { v1, z };
+    return false;
+  }
+}
+
+/** The exact step for mu linear (in t, or in log-SNR) through this and the previous evaluation. */
+class MultistepStepper extends LatentTrajectory {
+  /** The previous evaluation, and whether it was guided: where guidance switches mu jumps, so the step restarts as Euler. */
+  private previous: (MuHistory & { guided: boolean }) | undefined;
+
+  constructor(
+    z: Float32Array,
+    schedule: Schedule,
+    kept: KeptPath | undefined,
+    private readonly update: typeof multistepUpdate,
+  ) {
+    super(z, schedule, kept);
+  }
+
+  advance(mu: Float32Array, guided: boolean): boolean {
+    const t = this.time;
+    const previous = this.previous;
+    this.update(this.z, mu, t, this.stepSize, previous?.guided === guided ? previous : undefined);
+    if (this.step === this.schedule.steps - 1) this.previous = undefined;
+    else if (previous) {
+      previous.mu.set(mu);
+      previous.t = t;
+      previous.guided = guided;
+    } else this.previous = { mu: mu.slice(), t, guided };
+    return this.completeStep();
+  }
+}
+
+/** The stepper of a sampler, over z (updated in place) on `schedule`, holding the cells `kept` keeps. */
+export function latentStepper(sampler: SamplerName, z: Float32Array, schedule: Schedule, kept?: KeptPath): LatentStepper {
+  switch (sampler) {
+    case 'euler':
+      return new EulerStepper(z, schedule, kept);
+    case 'heun':
+      return new HeunStepper(z, schedule, kept);
+    case 'multistep':
+      return new MultistepStepper(z, schedule, kept, multistepUpdate);
+    case 'logsnr-multistep':
+      return new MultistepStepper(z, schedule, kept, logSnrMultistepUpdate);
+  }
+}
+
+/** dfm: codes (the mask code K at first), each step redrawn from p(x_1 | x_t) with the sample's own uniforms. */
+export class DfmStepper implements Stepper {
+  step = 0;
+  readonly codes: Int32Array;
+
+  constructor(
+    positions: number,
+    maskToken: number,
+    private readonly schedule: Schedule,
+    private readonly uniforms: { uniform(): number },
+  ) {
+    this.codes = new Int32Array(positions).fill(maskToken);
+  }
+
+  get time(): number {
+    const { steps, t0, grid } = this.schedule;
+    return timeAt(this.step, steps, t0, grid);
+  }
+
+  get atGridTime(): boolean {
+    return true;
+  }
+
+  /** At t = s/T each position is redrawn with probability c = h / (1 - t) = 1 / (T - s) (1 at the last step). */
+  advance(probs: Float32Array): boolean {
+    dfmUpdate(this.codes, probs, 1 / (this.schedule.steps - this.step), this.uniforms);
+    this.step += 1;
+    return true;
+  }
 }

@@ -5,18 +5,18 @@ import { setImmediate as yieldToMessages } from 'node:timers/promises';
 import { hasEncoder, loadModelSpec, type Manifest } from '../model/manifest.js';
 import { OrtModel } from '../model/sessions.js';
 import { Scheduler } from './scheduler.js';
-import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+import type { EngineEvent, FromWorker, ToWorker, WorkerOptions } from './protocol.js';
 
 const port = parentPort!;
 const options = workerData as WorkerOptions;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-async function warmUp(scheduler: Scheduler, manifest: Manifest): Promise<number> {
-  // One step and one decode (and one encode) make the runtime allocate and specialise its kernels
-  // before /ready says yes. The first and the last class (and, inside the graph, the null class) also
-  // prove that the step graph embeds every class the manifest promises: a mismatch fails start-up,
-  // not a request.
-  const started = performance.now();
+/**
+ * One step and one decode (and one encode) make the runtime allocate and specialise its kernels before
+ * /ready says yes. The first and the last class (and, inside the graph, the null class) also prove that
+ * the step graph embeds every class the manifest promises: a mismatch fails start-up, not a request.
+ */
+async function warmUp(scheduler: Scheduler, manifest: Manifest): Promise<void> {
   scheduler.submit(-1, { classId: 0, tau: 1, cfg: 1, steps: 1, seed: 0 });
   scheduler.submit(-2, { classId: manifest.num_classes - 1, tau: 1, cfg: 1, steps: 1, seed: 1 });
   if (hasEncoder(manifest)) {
@@ -24,7 +24,19 @@ async function warmUp(scheduler: Scheduler, manifest: Manifest): Promise<number>
     scheduler.submitEncode(-3, { pixels: new Uint8Array(height * width * 3).fill(255), reconstruct: true });
   }
   while (scheduler.hasWork) await scheduler.iterate(); // MAX_BATCH may be 1
-  return performance.now() - started;
+}
+
+/** The typed arrays of an event that can move to the other thread instead of being copied. */
+function transferable(event: EngineEvent): ArrayBuffer[] {
+  const buffers =
+    event.type === 'done'
+      ? [event.result.pixels.buffer, event.result.codes.buffer, event.result.entropy?.mean.buffer, event.result.entropy?.atStep?.map.buffer]
+      : event.type === 'encoded'
+        ? [event.result.z.buffer, event.result.codes.buffer, event.result.reconstruction?.buffer]
+        : event.type === 'progress' && event.event.kind === 'preview'
+          ? [event.event.pixels.buffer]
+          : [];
+  return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 async function main(): Promise<void> {
@@ -34,35 +46,11 @@ async function main(): Promise<void> {
     threads: options.threads,
   });
   let warming = true;
-  const scheduler = new Scheduler(model, spec.manifest, options.maxBatch, {
-    iteration: (batchSize, seconds, live, waiting, unconditionalRows) => {
-      if (!warming) send({ type: 'iteration', batchSize, seconds, live, waiting, unconditionalRows });
-    },
-    decoded: (batchSize, seconds) => {
-      if (!warming) send({ type: 'decode', batchSize, seconds });
-    },
-    encodeRun: (batchSize, seconds) => {
-      if (!warming) send({ type: 'encodeRun', batchSize, seconds });
-    },
-    progress: (id, event) => {
-      if (id >= 0) send({ type: 'progress', id, event }, event.kind === 'preview' ? [event.pixels.buffer as ArrayBuffer] : []);
-    },
-    done: (id, result) => {
-      if (id < 0) return;
-      const transfer = [result.pixels.buffer, result.codes.buffer, result.entropy?.mean.buffer, result.entropy?.atStep?.map.buffer];
-      send({ type: 'done', id, result }, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
-    },
-    encoded: (id, result) => {
-      if (id < 0) return;
-      const transfer = [result.z.buffer, result.codes.buffer, result.reconstruction?.buffer];
-      send({ type: 'encoded', id, result }, transfer.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
-    },
-    failed: (id, error) => {
-      if (id >= 0) send({ type: 'failed', id, message: error.message });
-      else throw error;
-    },
+  const scheduler = new Scheduler(model, spec.manifest, options.maxBatch, (event) => {
+    if (!warming) send(event, transferable(event));
+    else if (event.type === 'failed') throw new Error(event.message);
   });
-  const warmupMs = await warmUp(scheduler, spec.manifest);
+  await warmUp(scheduler, spec.manifest);
   warming = false;
 
   let running = false;
@@ -72,7 +60,7 @@ async function main(): Promise<void> {
     running = true;
     while (scheduler.hasWork) {
       await scheduler.iterate();
-      await yieldToMessages(); // lets submit and cancel messages in before the next iteration
+      await yieldToMessages(); // lets submit and cancel messages in before the next iteration (they also arrive during runs)
     }
     running = false;
     if (closing) await shutdown();
@@ -101,7 +89,7 @@ async function main(): Promise<void> {
         break;
     }
   });
-  send({ type: 'ready', providers: model.providers, files: model.files, warmupMs });
+  send({ type: 'ready', providers: model.providers, files: model.files });
 }
 
 main().catch((err: unknown) => {

@@ -27,6 +27,11 @@ export function statusOf(error: Partial<FastifyError>): number {
   return error.validation ? 400 : (error.statusCode ?? 500);
 }
 
+/** Seconds a client should wait before retrying after this 503: the error's own estimate, else 1. */
+export function retryAfterOf(error: Error): number {
+  return 'retryAfter' in error && typeof error.retryAfter === 'number' ? error.retryAfter : 1;
+}
+
 /** True for errors whose text is internal: logged, never shown. */
 export function isHidden(status: number): boolean {
   return status >= 500 && status !== 503 && status !== 504;

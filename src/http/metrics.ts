@@ -1,7 +1,8 @@
 // Prometheus metrics of one app instance (its own registry, so several apps can live in one process).
 // Everything the engines do carries a `model` label: each model batches on its own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineObserver } from '../engine/client.js';
+import type { ServedModel } from '../engine/lifecycle.js';
+import type { RunEvent } from '../engine/protocol.js';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
 
@@ -41,7 +42,7 @@ export class ServiceMetrics {
   });
   readonly iterationSeconds = new Histogram({
     name: 'purrception_iteration_seconds',
-    help: 'Wall time of one batching iteration (step graph + Euler update)',
+    help: 'Wall time of one batching iteration (the step graph and every sample\'s sampler update)',
     labelNames: ['model'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
@@ -72,6 +73,18 @@ export class ServiceMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly engineUp = new Gauge({
+    name: 'purrception_engine_up',
+    help: 'Whether a model\'s engine serves (1) or not (0: loading, failed to load, restarting after its worker died, or crashed too often to be restarted)',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly engineCrashes = new Counter({
+    name: 'purrception_engine_crashes_total',
+    help: 'Engine workers of a model that died (crashed, ran out of memory, were killed)',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge<'model'>;
   readonly provider: Gauge<'model' | 'graph' | 'provider'>;
 
@@ -95,18 +108,33 @@ export class ServiceMetrics {
     });
   }
 
-  /** What one model's engine reports, recorded under its name. */
-  observerFor(model: string): EngineObserver {
-    return {
-      iteration: (batchSize, seconds, _live, _waiting, unconditionalRows) => {
-        this.stepRuns.inc({ model });
-        this.stepRows.inc({ model, pass: 'conditional' }, batchSize);
-        this.stepRows.inc({ model, pass: 'unconditional' }, unconditionalRows);
-        this.batchSize.observe({ model }, batchSize);
-        this.iterationSeconds.observe({ model }, seconds);
-      },
-      decoded: (batchSize) => this.decodeBatchSize.observe({ model }, batchSize),
-      encoded: (batchSize) => this.encodeBatchSize.observe({ model }, batchSize),
+  /** What one model's engine reports about its runs, recorded under its name. */
+  observerFor(model: string): (event: RunEvent) => void {
+    return (event) => {
+      switch (event.type) {
+        case 'iteration':
+          this.stepRuns.inc({ model });
+          this.stepRows.inc({ model, pass: 'conditional' }, event.batchSize);
+          this.stepRows.inc({ model, pass: 'unconditional' }, event.unconditionalRows);
+          this.batchSize.observe({ model }, event.batchSize);
+          this.iterationSeconds.observe({ model }, event.seconds);
+          break;
+        case 'decodeRun':
+          this.decodeBatchSize.observe({ model }, event.batchSize);
+          break;
+        case 'encodeRun':
+          this.encodeBatchSize.observe({ model }, event.batchSize);
+          break;
+      }
     };
+  }
+
+  /** A model's engine changed state: up or not, a crash counted, the providers that run its graphs. */
+  engineChanged(model: ServedModel): void {
+    this.engineUp.set({ model: model.name }, model.state === 'ready' ? 1 : 0);
+    if (model.state === 'restarting' || model.state === 'crashed') this.engineCrashes.inc({ model: model.name });
+    const providers = model.engine?.providers;
+    if (model.state !== 'ready' || !providers) return;
+    for (const [graph, provider] of Object.entries(providers)) this.provider.set({ model: model.name, graph, provider }, 1);
   }
 }

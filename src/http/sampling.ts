@@ -1,14 +1,11 @@
 // From a validated request body to the engine's SampleRequests: class label -> id, the model's
 // defaults, seeds seed..seed+n-1, and the checks that need the resolved values.
 import { randomInt } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { InvalidOptionError, QueueFullError, UnknownClassError } from '../errors.js';
-import type { Config } from '../config.js';
-import type { Engine } from '../engine/client.js';
+import { InvalidOptionError, UnknownClassError } from '../errors.js';
 import { gridProblem } from '../engine/sampler.js';
 import { defaultTau, hasEncoder, hasPosterior, objectiveOf, samplesCodes, type Manifest } from '../model/manifest.js';
 import { IMAGE_FIELDS } from './image-input.js';
-import type { ProgressEvent, SampleRequest, SampleResult } from '../engine/protocol.js';
+import type { SampleRequest } from '../engine/protocol.js';
 import type { GenerateBody, StreamBody } from './schemas.js';
 
 export function resolveClass(manifest: Manifest, value: number | string): number {
@@ -81,40 +78,4 @@ export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamB
 /** n samples with seeds (seed + i) mod 2^32; they enter the engine together and batch together. */
 export function withSeeds(first: SampleRequest, n: number): SampleRequest[] {
   return Array.from({ length: n }, (_, i) => ({ ...first, seed: (first.seed + i) % 2 ** 32 }));
-}
-
-/**
- * The samples of one request, submitted in one tick (the engine sends them to the worker in one
- * message, so they enter the same iteration and batch together). The queue counts images: a request
- * of n images needs n free places of maxBatch + queueLimit, or it is refused whole. The first failure
- * cancels the siblings.
- */
-export async function sampleTogether(
-  engine: Engine,
-  requests: readonly SampleRequest[],
-  limits: Pick<Config, 'maxBatch' | 'queueLimit'>,
-  signal: AbortSignal,
-  onProgress?: (index: number, event: ProgressEvent) => void,
-): Promise<SampleResult[]> {
-  if (engine.pending + requests.length > limits.maxBatch + limits.queueLimit) {
-    throw new QueueFullError(Math.max(0, engine.pending - limits.maxBatch), limits.queueLimit, requests.length);
-  }
-  const siblings = new AbortController();
-  // One listener per image of the request (up to LIMITS.n.max): more than Node's default warning level of 10.
-  setMaxListeners(requests.length + 1, siblings.signal);
-  const forward = (): void => siblings.abort(signal.reason);
-  if (signal.aborted) forward();
-  signal.addEventListener('abort', forward, { once: true });
-  try {
-    return await Promise.all(
-      requests.map((request, index) =>
-        engine.generate(request, siblings.signal, onProgress && ((event) => onProgress(index, event))).catch((err: unknown) => {
-          siblings.abort(err);
-          throw err;
-        }),
-      ),
-    );
-  } finally {
-    signal.removeEventListener('abort', forward);
-  }
 }

@@ -417,10 +417,16 @@ export type EncodeJson = Static<typeof EncodeJson>;
 
 export const Status = Type.Object({ status: Type.String() });
 
-/** /ready's 503: the state, and why in the shape of every error. */
+/** The 503 of /ready and /health: the state, why in the shape of every error, and each model's engine. */
 export const NotReady = Type.Object(
-  { status: Type.String({ description: 'loading, failed or draining' }), ...ErrorResponse.properties },
-  { description: 'Not ready: NOT_READY (loading), ENGINE_FAILED or DRAINING; Retry-After says when to ask again' },
+  {
+    status: Type.String({ description: 'loading, failed or draining (/ready); crashed (/health)' }),
+    ...ErrorResponse.properties,
+    models: Type.Record(Type.String(), Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('failed'), Type.Literal('restarting'), Type.Literal('crashed')]), {
+      description: "Each model's engine by name: loading, ready, failed (could not load), restarting (its worker died; a new one is due) or crashed (died too often in a row; not restarted)",
+    }),
+  },
+  { description: 'Not ready: NOT_READY (loading), ENGINE_FAILED (an engine failed to load, or its worker died) or DRAINING; Retry-After says when to ask again' },
 );
 
 const ERROR_MEANINGS = {
@@ -434,7 +440,7 @@ const ERROR_MEANINGS = {
   415: 'The body is not application/json',
   429: 'The API key is past RATE_LIMIT requests per minute; Retry-After says when to retry',
   500: 'The generation failed; the error is logged',
-  503: 'QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry',
+  503: 'QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model\'s engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry',
   504: 'The generation ran past REQUEST_TIMEOUT_MS and was cancelled',
 } as const;
 type ErrorStatus = keyof typeof ERROR_MEANINGS;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError, ProviderError } from '../errors.js';
 import type { Provider } from '../config.js';
-import type { ModelRunner, StepBatch, StepOutput } from '../engine/scheduler.js';
+import type { ModelRunner, StepBatch, StepOutput } from '../engine/runner.js';
 import type { GraphFiles, LoadedProviders } from '../engine/protocol.js';
 import { graphPathFor, hasPosterior, samplesCodes, type GraphName, type ModelSpec } from './manifest.js';
 

@@ -2,7 +2,9 @@
 // each row is sent with, the guidance interval, and the multistep sampler's use of the previous evaluation.
 import t from 'tap';
 import { GaussianRng } from '../../src/engine/rng.js';
-import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../src/engine/scheduler.js';
+import { Scheduler } from '../../src/engine/scheduler.js';
+import type { ModelRunner, Shape, StepBatch } from '../../src/engine/runner.js';
+import { on } from './events.js';
 import { logSnrMultistepUpdate, multistepUpdate, stepSize, timeAt, type MuHistory } from '../../src/engine/sampler.js';
 import type { SampleRequest } from '../../src/engine/protocol.js';
 
@@ -54,14 +56,10 @@ function byHand(request: SampleRequest, muOf: (z: number, t: number, cfg: number
 
 async function run(model: GuideRecorder, requests: SampleRequest[]) {
   const unconditional: number[] = [];
-  const scheduler = new Scheduler(model, shape, 8, {
-    iteration: (_size, _seconds, _live, _waiting, rows) => unconditional.push(rows),
-    decoded: () => undefined,
-    encodeRun: () => undefined,
-    encoded: () => undefined,
-    done: () => undefined,
-    failed: (id, error) => t.fail(`sample ${id} failed: ${error.message}`),
-  });
+  const scheduler = new Scheduler(model, shape, 8, on({
+    iteration: ({ unconditionalRows }) => unconditional.push(unconditionalRows),
+    failed: ({ id, message }) => t.fail(`sample ${id} failed: ${message}`),
+  }));
   requests.forEach((request, id) => scheduler.submit(id, request));
   while (scheduler.hasWork) await scheduler.iterate();
   return unconditional;

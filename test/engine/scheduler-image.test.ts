@@ -4,7 +4,9 @@
 import t from 'tap';
 import { GaussianRng } from '../../src/engine/rng.js';
 import { timeAt } from '../../src/engine/sampler.js';
-import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../src/engine/scheduler.js';
+import { Scheduler } from '../../src/engine/scheduler.js';
+import type { ModelRunner, Shape, StepBatch } from '../../src/engine/runner.js';
+import { on } from './events.js';
 import type { EncodeResult, SampleRequest, SampleResult } from '../../src/engine/protocol.js';
 
 const CELLS = 4; // latent 1 x 2 x 2, image 2 x 2
@@ -47,14 +49,11 @@ function harness(model: ModelRunner, maxBatch = 8) {
   const done = new Map<number, SampleResult>();
   const encoded = new Map<number, EncodeResult>();
   const failed = new Map<number, string>();
-  const scheduler = new Scheduler(model, shape, maxBatch, {
-    iteration: () => undefined,
-    decoded: () => undefined,
-    encodeRun: () => undefined,
-    done: (id, result) => done.set(id, result),
-    encoded: (id, result) => encoded.set(id, result),
-    failed: (id, error) => failed.set(id, error.message),
-  });
+  const scheduler = new Scheduler(model, shape, maxBatch, on({
+    done: ({ id, result }) => done.set(id, result),
+    encoded: ({ id, result }) => encoded.set(id, result),
+    failed: ({ id, message }) => failed.set(id, message),
+  }));
   const run = async () => {
     while (scheduler.hasWork) await scheduler.iterate();
   };

@@ -3,7 +3,9 @@
 import t from 'tap';
 import { GaussianRng } from '../../src/engine/rng.js';
 import { tauAt, toRgbBytes } from '../../src/engine/sampler.js';
-import { Scheduler, type ModelRunner, type Shape, type StepBatch } from '../../src/engine/scheduler.js';
+import { Scheduler } from '../../src/engine/scheduler.js';
+import type { ModelRunner, Shape, StepBatch } from '../../src/engine/runner.js';
+import { on } from './events.js';
 import type { ProgressEvent, SampleRequest, SampleResult } from '../../src/engine/protocol.js';
 
 const LATENT = 4; // 1 x 2 x 2
@@ -52,15 +54,11 @@ class RecordingModel implements ModelRunner {
 function harness(model: RecordingModel, maxBatch = 8) {
   const done = new Map<number, SampleResult>();
   const events: [number, ProgressEvent][] = [];
-  const scheduler = new Scheduler(model, shape, maxBatch, {
-    iteration: () => undefined,
-    decoded: () => undefined,
-    encodeRun: () => undefined,
-    encoded: () => undefined,
-    progress: (id, event) => events.push([id, event]),
-    done: (id, result) => done.set(id, result),
-    failed: (id, error) => t.fail(`sample ${id} failed: ${error.message}`),
-  });
+  const scheduler = new Scheduler(model, shape, maxBatch, on({
+    progress: ({ id, event }) => events.push([id, event]),
+    done: ({ id, result }) => done.set(id, result),
+    failed: ({ id, message }) => t.fail(`sample ${id} failed: ${message}`),
+  }));
   const run = async () => {
     while (scheduler.hasWork) await scheduler.iterate();
   };

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { Scheduler, type ModelRunner, type StepBatch, type Shape } from '../../src/engine/scheduler.js';
+import { Scheduler } from '../../src/engine/scheduler.js';
+import type { ModelRunner, StepBatch, Shape } from '../../src/engine/runner.js';
+import { on } from './events.js';
 import type { SampleResult } from '../../src/engine/protocol.js';
 
 const shape: Shape = { latent: { channels: 1, height: 2, width: 2 }, image: { height: 2, width: 2 }, null_class: 9 };
@@ -37,17 +39,13 @@ function harness(maxBatch: number) {
   const done = new Map<number, SampleResult>();
   const order: number[] = [];
   const failed = new Map<number, string>();
-  const scheduler = new Scheduler(model, shape, maxBatch, {
-    iteration: () => undefined,
-    decoded: () => undefined,
-    encodeRun: () => undefined,
-    encoded: () => undefined,
-    done: (id, result) => {
+  const scheduler = new Scheduler(model, shape, maxBatch, on({
+    done: ({ id, result }) => {
       done.set(id, result);
       order.push(id);
     },
-    failed: (id, error) => failed.set(id, error.message),
-  });
+    failed: ({ id, message }) => failed.set(id, message),
+  }));
   const run = async () => {
     while (scheduler.hasWork) await scheduler.iterate();
   };

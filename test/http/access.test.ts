@@ -9,9 +9,10 @@ const KEY_A = 'alpha-0123456789abcdef';
 const KEY_B = 'bravo-0123456789abcdef';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-t.test('configuration: off by default, parsed and validated from the environment', async (t) => {
+t.test('configuration: keys and rate limit off by default, a 5-minute request timeout; parsed and validated from the environment', async (t) => {
   const defaults = loadConfig({}, []);
-  t.same([defaults.apiKeys, defaults.rateLimit, defaults.requestTimeoutMs], [[], 0, 0]);
+  t.same([defaults.apiKeys, defaults.rateLimit, defaults.requestTimeoutMs], [[], 0, 300_000], 'no request waits forever by default');
+  t.equal(loadConfig({ REQUEST_TIMEOUT_MS: '0' }, []).requestTimeoutMs, 0, '0 turns the timeout off');
   const set = loadConfig({ API_KEYS: ` ${KEY_A}, ${KEY_B},`, RATE_LIMIT: '30', REQUEST_TIMEOUT_MS: '5000' }, []);
   t.same([set.apiKeys, set.rateLimit, set.requestTimeoutMs], [[KEY_A, KEY_B], 30, 5000]);
   t.throws(() => loadConfig({ API_KEYS: 'short' }, []), /API_KEYS entries must be at least 16 characters/);

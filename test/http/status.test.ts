@@ -15,7 +15,7 @@ t.test('/health is up while the model loads; /ready waits for it', async (t) => 
   t.same((await app.inject('/health')).json(), { status: 'ok' });
   const loading = await app.inject('/ready');
   t.equal(loading.statusCode, 503);
-  t.same(loading.json(), { status: 'loading', statusCode: 503, code: 'NOT_READY', error: 'Service Unavailable', message: 'The model is still loading' });
+  t.same(loading.json(), { status: 'loading', statusCode: 503, code: 'NOT_READY', error: 'Service Unavailable', message: 'The model is still loading', models: { oracle: 'loading' } });
   t.equal(loading.headers['retry-after'], '1');
   const early = await generate(app, { class: 0 });
   t.equal(early.statusCode, 503);

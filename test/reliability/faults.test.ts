@@ -103,8 +103,8 @@ t.test('an engine that rejects for one class: 500 for that class only, no stack,
           get pending() {
             return engine.pending;
           },
-          generate: (request, signal) => {
-            if (request.classId !== 2) return engine.generate(request, signal);
+          generate: (requests, signal) => {
+            if (requests[0]!.classId !== 2) return engine.generate(requests, signal);
             const error = new GenerationFailedError('step graph run failed: secret /opt/models/step.onnx node 42');
             return Promise.reject(error);
           },

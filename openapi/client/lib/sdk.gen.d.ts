@@ -1,5 +1,5 @@
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { EncodeData, EncodeErrors, EncodeResponses, GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelData, GetModelErrors, GetModelResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
+import type { EncodeData, EncodeErrors, EncodeResponses, GenerateData, GenerateErrors, GenerateResponses, GenerateStreamData, GenerateStreamErrors, GenerateStreamResponse, GenerateStreamResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetModelData, GetModelErrors, GetModelResponses, GetModelsData, GetModelsErrors, GetModelsResponses, GetReadyData, GetReadyErrors, GetReadyResponses } from './types.gen.js';
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
      * You can provide a client instance returned by `createClient()` instead of
@@ -14,9 +14,9 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
     meta?: Record<string, unknown>;
 };
 /**
- * The process is alive (also while draining)
+ * The process is alive (also while draining); 503 once a model's engine crashed too often to be restarted
  */
-export declare const getHealth: <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetHealthResponses, unknown, ThrowOnError, "fields">;
+export declare const getHealth: <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError, "fields">;
 /**
  * Every model is loaded and warmed up, and the server is not draining
  */

@@ -345,9 +345,37 @@ export type GetHealthData = {
     query?: never;
     url: '/health';
 };
+export type GetHealthErrors = {
+    /**
+     * ENGINE_FAILED: an engine crashed ENGINE_RESTARTS + 1 times in a row; the process must be restarted
+     */
+    503: {
+        /**
+         * loading, failed or draining (/ready); crashed (/health)
+         */
+        status: string;
+        statusCode: number;
+        /**
+         * Stable machine-readable error code
+         */
+        code: string;
+        error: string;
+        /**
+         * What was wrong, naming the field
+         */
+        message: string;
+        /**
+         * Each model's engine by name: loading, ready, failed (could not load), restarting (its worker died; a new one is due) or crashed (died too often in a row; not restarted)
+         */
+        models: {
+            [key: string]: 'loading' | 'ready' | 'failed' | 'restarting' | 'crashed';
+        };
+    };
+};
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
 export type GetHealthResponses = {
     /**
-     * Always {"status": "ok"} while the process answers
+     * {"status": "ok"} while the process can serve
      */
     200: {
         status: string;
@@ -362,11 +390,11 @@ export type GetReadyData = {
 };
 export type GetReadyErrors = {
     /**
-     * Not ready: NOT_READY (loading), ENGINE_FAILED or DRAINING; Retry-After says when to ask again
+     * Not ready: NOT_READY (loading), ENGINE_FAILED (an engine failed to load, or its worker died) or DRAINING; Retry-After says when to ask again
      */
     503: {
         /**
-         * loading, failed or draining
+         * loading, failed or draining (/ready); crashed (/health)
          */
         status: string;
         statusCode: number;
@@ -379,6 +407,12 @@ export type GetReadyErrors = {
          * What was wrong, naming the field
          */
         message: string;
+        /**
+         * Each model's engine by name: loading, ready, failed (could not load), restarting (its worker died; a new one is due) or crashed (died too often in a row; not restarted)
+         */
+        models: {
+            [key: string]: 'loading' | 'ready' | 'failed' | 'restarting' | 'crashed';
+        };
     };
 };
 export type GetReadyError = GetReadyErrors[keyof GetReadyErrors];
@@ -608,7 +642,7 @@ export type GenerateErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
     /**
@@ -743,7 +777,7 @@ export type GenerateStreamErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
 };
@@ -796,7 +830,7 @@ export type EncodeErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
     /**

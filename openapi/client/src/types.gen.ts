@@ -362,9 +362,39 @@ export type GetHealthData = {
     url: '/health';
 };
 
+export type GetHealthErrors = {
+    /**
+     * ENGINE_FAILED: an engine crashed ENGINE_RESTARTS + 1 times in a row; the process must be restarted
+     */
+    503: {
+        /**
+         * loading, failed or draining (/ready); crashed (/health)
+         */
+        status: string;
+        statusCode: number;
+        /**
+         * Stable machine-readable error code
+         */
+        code: string;
+        error: string;
+        /**
+         * What was wrong, naming the field
+         */
+        message: string;
+        /**
+         * Each model's engine by name: loading, ready, failed (could not load), restarting (its worker died; a new one is due) or crashed (died too often in a row; not restarted)
+         */
+        models: {
+            [key: string]: 'loading' | 'ready' | 'failed' | 'restarting' | 'crashed';
+        };
+    };
+};
+
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
+
 export type GetHealthResponses = {
     /**
-     * Always {"status": "ok"} while the process answers
+     * {"status": "ok"} while the process can serve
      */
     200: {
         status: string;
@@ -382,11 +412,11 @@ export type GetReadyData = {
 
 export type GetReadyErrors = {
     /**
-     * Not ready: NOT_READY (loading), ENGINE_FAILED or DRAINING; Retry-After says when to ask again
+     * Not ready: NOT_READY (loading), ENGINE_FAILED (an engine failed to load, or its worker died) or DRAINING; Retry-After says when to ask again
      */
     503: {
         /**
-         * loading, failed or draining
+         * loading, failed or draining (/ready); crashed (/health)
          */
         status: string;
         statusCode: number;
@@ -399,6 +429,12 @@ export type GetReadyErrors = {
          * What was wrong, naming the field
          */
         message: string;
+        /**
+         * Each model's engine by name: loading, ready, failed (could not load), restarting (its worker died; a new one is due) or crashed (died too often in a row; not restarted)
+         */
+        models: {
+            [key: string]: 'loading' | 'ready' | 'failed' | 'restarting' | 'crashed';
+        };
     };
 };
 
@@ -648,7 +684,7 @@ export type GenerateErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
     /**
@@ -788,7 +824,7 @@ export type GenerateStreamErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
 };
@@ -846,7 +882,7 @@ export type EncodeErrors = {
      */
     500: ErrorResponse;
     /**
-     * QUEUE_FULL, NOT_READY, ENGINE_FAILED or DRAINING; Retry-After says when to retry
+     * QUEUE_FULL, NOT_READY, ENGINE_FAILED (the model's engine failed to load, or its worker died: also for the requests it held) or DRAINING; Retry-After says when to retry
      */
     503: ErrorResponse;
     /**

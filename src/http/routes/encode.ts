@@ -33,11 +33,11 @@ export function encodeRoutes(app: FastifyInstance, context: ServiceContext): voi
       },
     },
     async (request, reply) => {
-      const model = modelNamed(context.models, request.body.model);
+      const model = modelNamed(context.engines.models, request.body.model);
       const { manifest } = model;
       requireEncoder(manifest);
       const { pixels } = await readInputImage(decodeBase64(request.body.image, 'body/image'), manifest.image, 'body/image');
-      const admission = context.admit(model);
+      const admission = context.engines.admit(model);
       const cancellation = requestSignal(reply, config.requestTimeoutMs);
       try {
         const result = await admission.engine.encode({ pixels, reconstruct: true }, cancellation.signal);

@@ -7,11 +7,11 @@ import { DEFAULT_QUALITY, encodeImage } from '../../image/encode.js';
 import { tile } from '../../image/grid.js';
 import type { SampleResult } from '../../engine/protocol.js';
 import { samplesCodes } from '../../model/manifest.js';
-import { requestSignal } from '../cancellation.js';
+import { runGeneration } from '../generation.js';
 import { ImageCache } from '../image-cache.js';
-import { readImageFields, startFrom } from '../image-input.js';
+import { readImageFields } from '../image-input.js';
 import { renderImage } from '../render.js';
-import { sampleTogether, toSampleRequest, withSeeds } from '../sampling.js';
+import { toSampleRequest, withSeeds } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
 import { FORMATS, GenerateBody, GenerateResponse, MEDIA_TYPES, errorResponses, type GenerateJson, type ImageFormat } from '../schemas.js';
 import { modelNamed, type ServiceContext } from '../context.js';
@@ -29,12 +29,6 @@ function answerKind(accept: string | undefined, format: ImageFormat | undefined)
   }
   const json = chosen === 'application/json';
   return { json, format: format ?? (json ? 'png' : formats.find((f) => MEDIA_TYPES[f] === chosen)!) };
-}
-
-/** Outcome label of a failed generation, for purrception_samples_total. */
-export function outcomeOf(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  return code === 'REQUEST_CANCELLED' ? 'cancelled' : code === 'REQUEST_TIMEOUT' ? 'timeout' : 'failed';
 }
 
 export function serverTiming(results: readonly SampleResult[], encodeMs: number): string {
@@ -68,7 +62,7 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       const { body } = request;
       reply.header('Vary', 'Accept');
       const { json, format } = answerKind(request.headers.accept, body.format);
-      const model = modelNamed(context.models, body.model);
+      const model = modelNamed(context.engines.models, body.model);
       const { manifest } = model;
       const first = toSampleRequest(manifest, body);
       if (first.uncertainty && !json) {
@@ -83,49 +77,35 @@ export function generateRoutes(app: FastifyInstance, context: ServiceContext): v
       const input = await readImageFields(manifest, body); // bad images are refused before anything is queued
       const n = body.n ?? 1;
       const quality = body.quality ?? DEFAULT_QUALITY;
-      const samples = withSeeds(first, n);
-      // Admitted: the drain waits until this answer is written.
-      const admission = context.admit(model);
-      try {
-        reply.header('X-Model', model.name).header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
-        // Seeded image answers are cached; the key holds everything that changes their bytes.
-        const { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance } = first;
-        const image = input ? { image: input.digest, strength: input.strength } : {};
-        const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance, n, format, quality, ...image });
-        const cached = key === undefined ? undefined : cache.get(key);
-        if (key !== undefined) metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
-        if (cached) return reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);
-
-        const cancellation = requestSignal(reply, config.requestTimeoutMs);
-        let results: SampleResult[];
-        try {
-          const start = input && (await startFrom(admission.engine, input, cancellation.signal));
-          results = await sampleTogether(admission.engine, start ? samples.map((s) => ({ ...s, start })) : samples, config, cancellation.signal);
-        } catch (err) {
-          metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) }, n);
-          throw err;
-        } finally {
-          cancellation.dispose();
-        }
-        metrics.samples.inc({ model: model.name, outcome: 'done' }, n);
-        reply.header('X-Cache', key === undefined ? 'off' : 'miss');
-        const entropies = results.flatMap((r) => (r.meanEntropy === undefined ? [] : [r.meanEntropy]));
-        if (entropies.length === n) reply.header('X-Mean-Entropy', (entropies.reduce((sum, e) => sum + e, 0) / n).toFixed(4));
-
-        const encodeStarted = performance.now();
-        if (json) {
-          const options = { format, quality, codes: body.codes ? manifest.latent : undefined };
-          const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, options, manifest.codebook_size)));
-          const answer: GenerateJson = { model: model.name, class: manifest.labels[classId]!, classId, sampler: samplesCodes(manifest) ? 'dfm' : (sampler ?? 'euler'), steps, images };
-          return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
-        }
-        const grid = tile(results);
-        const bytes = await encodeImage(grid.pixels, grid.width, grid.height, format, quality);
-        if (key !== undefined) cache.set(key, bytes);
-        return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type(MEDIA_TYPES[format]).send(bytes);
-      } finally {
-        admission.release();
-      }
+      reply.header('X-Model', model.name).header('X-Seed', String(first.seed)).header('X-Class', manifest.labels[first.classId]);
+      // Seeded image answers are cached; the key holds everything that changes their bytes.
+      const { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance } = first;
+      const image = input ? { image: input.digest, strength: input.strength } : {};
+      const key = json || body.seed === undefined ? undefined : ImageCache.key(manifest.name, { classId, tau, cfg, steps, seed, sampler, grid: timeGrid, guidance, n, format, quality, ...image });
+      return runGeneration(context, reply, { model, samples: withSeeds(first, n), input }, {
+        cached: () => {
+          if (key === undefined) return undefined;
+          const cached = cache.get(key);
+          metrics.cache.inc({ result: cached ? 'hit' : 'miss' });
+          return cached && reply.header('X-Cache', 'hit').type(MEDIA_TYPES[format]).send(cached);
+        },
+        render: async (results, samples) => {
+          reply.header('X-Cache', key === undefined ? 'off' : 'miss');
+          const entropies = results.flatMap((r) => (r.meanEntropy === undefined ? [] : [r.meanEntropy]));
+          if (entropies.length === n) reply.header('X-Mean-Entropy', (entropies.reduce((sum, e) => sum + e, 0) / n).toFixed(4));
+          const encodeStarted = performance.now();
+          if (json) {
+            const options = { format, quality, codes: body.codes ? manifest.latent : undefined };
+            const images = await Promise.all(results.map((r, i) => renderImage(r, samples[i]!.seed, options, manifest.codebook_size)));
+            const answer: GenerateJson = { model: model.name, class: manifest.labels[classId]!, classId, sampler: samplesCodes(manifest) ? 'dfm' : (sampler ?? 'euler'), steps, images };
+            return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type('application/json').send(answer);
+          }
+          const grid = tile(results);
+          const bytes = await encodeImage(grid.pixels, grid.width, grid.height, format, quality);
+          if (key !== undefined) cache.set(key, bytes);
+          return reply.header('Server-Timing', serverTiming(results, performance.now() - encodeStarted)).type(MEDIA_TYPES[format]).send(bytes);
+        },
+      });
     },
   );
 }

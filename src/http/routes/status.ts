@@ -5,23 +5,39 @@ import type { FastifyInstance } from 'fastify';
 import { LIMITS, MAX_INPUT_PIXELS } from '../../limits.js';
 import { hasEncoder, objectiveOf } from '../../model/manifest.js';
 import { refusedFields } from '../sampling.js';
-import { errorBody } from '../error-response.js';
+import { errorBody, retryAfterOf } from '../error-response.js';
 import { ModelInfo, ModelList, NotReady, Status, errorResponses } from '../schemas.js';
-import { modelNamed, unavailable, type ServedModel, type ServiceContext } from '../context.js';
+import type { ServedModel } from '../../engine/lifecycle.js';
+import { EngineFailedError } from '../../errors.js';
+import { modelNamed, type ServiceContext } from '../context.js';
+
+/** Each model's engine state, for the 503s of /ready and /health. */
+function states(context: ServiceContext): Record<string, string> {
+  return Object.fromEntries(context.engines.models.map((model) => [model.name, model.state]));
+}
 
 export function healthRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.get(
     '/health',
     {
       schema: {
-        summary: 'The process is alive (also while draining)',
+        summary: 'The process is alive (also while draining); 503 once a model\'s engine crashed too often to be restarted',
         operationId: 'getHealth',
         tags: ['status'],
         security: [],
-        response: { 200: { ...Status, description: 'Always {"status": "ok"} while the process answers' } },
+        response: {
+          200: { ...Status, description: '{"status": "ok"} while the process can serve' },
+          503: { ...NotReady, description: 'ENGINE_FAILED: an engine crashed ENGINE_RESTARTS + 1 times in a row; the process must be restarted' },
+        },
       },
     },
-    async () => ({ status: 'ok' }),
+    async (_request, reply) => {
+      const { engines } = context;
+      if (engines.alive()) return { status: 'ok' };
+      const dead = engines.models.filter((model) => model.state === 'crashed').map((model) => model.name);
+      const error = new EngineFailedError(`The engine of ${dead.join(', ')} crashed too often in a row and is not restarted: restart this process`);
+      return reply.code(503).send({ status: 'crashed', ...errorBody(error), models: states(context) });
+    },
   );
 
   app.get(
@@ -39,16 +55,21 @@ export function healthRoutes(app: FastifyInstance, context: ServiceContext): voi
       },
     },
     async (_request, reply) => {
-      const status = context.state();
-      const error = unavailable(status);
+      const { engines } = context;
+      const status = engines.state();
+      const error = engines.unavailable();
       if (error === undefined) return { status };
-      return reply.code(503).header('Retry-After', '1').send({ status, ...errorBody(error) });
+      return reply
+        .code(503)
+        .header('Retry-After', String(retryAfterOf(error)))
+        .send({ status, ...errorBody(error), models: states(context) });
     },
   );
 }
 
 export function statusRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { models, metrics } = context;
+  const { metrics } = context;
+  const { models } = context.engines;
   const info = (model: ServedModel) => {
     const { maxBatch, queueLimit, bodyLimit, imageBodyLimit } = context.config;
     return {

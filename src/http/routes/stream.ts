@@ -6,18 +6,16 @@
 // batch at the next iteration).
 import type { FastifyInstance } from 'fastify';
 import { NotAcceptableError } from '../../errors.js';
-import type { ProgressEvent, SampleRequest } from '../../engine/protocol.js';
 import { encodeSmallPng } from '../../image/encode.js';
 import { PREVIEW_MAX_SIDE } from '../../limits.js';
-import { requestSignal } from '../cancellation.js';
+import { runGeneration } from '../generation.js';
 import { errorBody, isHidden, statusOf } from '../error-response.js';
-import { readImageFields, startFrom } from '../image-input.js';
+import { readImageFields } from '../image-input.js';
 import { renderImage } from '../render.js';
-import { sampleTogether, toSampleRequest } from '../sampling.js';
+import { toSampleRequest } from '../sampling.js';
 import { negotiate } from '../negotiate.js';
 import { StreamBody, StreamResponse, errorResponses, type StreamEvent } from '../schemas.js';
 import { modelNamed, type ServiceContext } from '../context.js';
-import { outcomeOf } from './generate.js';
 
 /** One server-sent event; data is one JSON line. */
 export function sseEvent(data: StreamEvent): string {
@@ -25,7 +23,7 @@ export function sseEvent(data: StreamEvent): string {
 }
 
 export function streamRoutes(app: FastifyInstance, context: ServiceContext): void {
-  const { metrics, config } = context;
+  const { config } = context;
   app.post<{ Body: StreamBody }>(
     '/generate/stream',
     {
@@ -46,64 +44,55 @@ export function streamRoutes(app: FastifyInstance, context: ServiceContext): voi
       if (negotiate(request.headers.accept, ['text/event-stream']) === undefined) {
         throw new NotAcceptableError(`Accept "${request.headers.accept ?? ''}" does not allow text/event-stream, the only answer of this route`);
       }
-      const model = modelNamed(context.models, body.model);
+      const model = modelNamed(context.engines.models, body.model);
       const { manifest } = model;
       const first = { ...toSampleRequest(manifest, body), progress: true, ...(body.previewEvery ? { previewEvery: body.previewEvery } : {}) };
       const input = await readImageFields(manifest, body);
-      // NOT_READY / DRAINING as a JSON 503, before the stream opens; the drain waits for what it admits.
-      const admission = context.admit(model);
-      const cancellation = requestSignal(reply, config.requestTimeoutMs);
-      let sample: SampleRequest;
-      try {
-        // The image is encoded before the stream opens: a failure is still a plain JSON error.
-        sample = input ? { ...first, start: await startFrom(admission.engine, input, cancellation.signal) } : first;
-      } catch (err) {
-        metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) });
-        cancellation.dispose();
-        admission.release();
-        throw err;
-      }
-      reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no', // proxies must not hold events back
-        'x-model': model.name,
-        'x-seed': String(sample.seed),
-        'x-class': manifest.labels[sample.classId],
-      });
       const write = (event: StreamEvent): void => {
         if (!raw.destroyed && !raw.writableEnded) raw.write(sseEvent(event));
       };
       // Previews are encoded off the engine's path; the chain keeps events in the engine's order.
-      let pending: Promise<void> = Promise.resolve();
-      const onProgress = (_index: number, event: ProgressEvent): void => {
-        pending = pending.then(async () => {
-          if (event.kind === 'queued') return write({ type: 'queued', position: event.position });
-          if (event.kind === 'step') return write({ type: 'step', step: event.step, steps: event.steps });
-          const png = await encodeSmallPng(event.pixels, event.width, event.height, PREVIEW_MAX_SIDE);
-          write({ type: 'preview', step: event.step, steps: event.steps, width: Math.min(event.width, PREVIEW_MAX_SIDE), height: Math.min(event.height, PREVIEW_MAX_SIDE), image: png.toString('base64') });
-        });
-      };
-
+      let events: Promise<void> = Promise.resolve();
+      let opened = false;
       try {
-        const [result] = await sampleTogether(admission.engine, [sample], config, cancellation.signal, onProgress);
-        metrics.samples.inc({ model: model.name, outcome: 'done' });
-        await pending;
-        const options = { format: 'png' as const, quality: undefined, codes: body.codes ? manifest.latent : undefined };
-        const image = await renderImage(result!, sample.seed, options, manifest.codebook_size);
-        write({ type: 'done', class: manifest.labels[sample.classId]!, ...image });
+        // Until the stream opens (after admission and the image's encode), an error is a plain JSON answer.
+        await runGeneration(context, reply, { model, samples: [first], input }, {
+          onStart: ([sample]) => {
+            reply.hijack();
+            opened = true;
+            raw.writeHead(200, {
+              'content-type': 'text/event-stream; charset=utf-8',
+              'cache-control': 'no-cache, no-transform',
+              'x-accel-buffering': 'no', // proxies must not hold events back
+              'x-model': model.name,
+              'x-seed': String(sample!.seed),
+              'x-class': manifest.labels[sample!.classId],
+            });
+          },
+          onProgress: (_index, event) => {
+            events = events.then(async () => {
+              if (event.kind === 'queued') return write({ type: 'queued', position: event.position });
+              if (event.kind === 'step') return write({ type: 'step', step: event.step, steps: event.steps });
+              const png = await encodeSmallPng(event.pixels, event.width, event.height, PREVIEW_MAX_SIDE);
+              write({ type: 'preview', step: event.step, steps: event.steps, width: Math.min(event.width, PREVIEW_MAX_SIDE), height: Math.min(event.height, PREVIEW_MAX_SIDE), image: png.toString('base64') });
+            });
+          },
+          render: async ([result], [sample]) => {
+            await events;
+            const options = { format: 'png' as const, quality: undefined, codes: body.codes ? manifest.latent : undefined };
+            const image = await renderImage(result!, sample!.seed, options, manifest.codebook_size);
+            write({ type: 'done', class: manifest.labels[sample!.classId]!, ...image });
+          },
+        });
       } catch (err) {
-        metrics.samples.inc({ model: model.name, outcome: outcomeOf(err) });
-        await pending.catch(() => undefined);
+        if (!opened) throw err;
+        await events.catch(() => undefined);
         const error = err as Error & { statusCode?: number; code?: string };
         if (isHidden(statusOf(error))) request.log.error({ err: error }, 'stream failed');
         write({ type: 'error', ...errorBody(error) });
       } finally {
-        cancellation.dispose();
-        raw.end();
-        admission.release();
+        if (opened) raw.end();
       }
     },
   );
