@@ -5,6 +5,7 @@ import Fastify, {
   type FastifySchemaValidationError,
   type FastifyServerOptions,
 } from 'fastify';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -14,7 +15,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { EngineClient } from './engine/client.js';
 import { ModelEngines, type ServedModel, type StartEngine } from './engine/lifecycle.js';
-import { BodyTooLargeError, MethodNotAllowedError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
+import { BodyTooLargeError, InvalidJsonError, MethodNotAllowedError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { KeyRing, requireApiKey } from './http/auth.js';
 import type { ServiceContext } from './http/context.js';
 import { clientErrorResponse, errorBody, isHidden, retryAfterOf, statusOf } from './http/error-response.js';
@@ -52,10 +53,26 @@ declare module 'fastify' {
   }
 }
 
-const VERSION = '0.1.0';
+/** The service's version, as package.json gives it (dist/src/app.js -> the package root). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The one request body type of every route; fastify's default text/plain parser is removed. */
 const BODY_TYPE = 'application/json';
+
+/**
+ * Fastify's JSON body errors in the catalogue's words: INVALID_JSON with the parser's own position
+ * (Fastify's message has none). Prototype-poisoning refusals keep their message.
+ */
+function jsonError(error: Error & { code?: string }, text: string): Error {
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new InvalidJsonError('The body is empty: send a JSON object');
+  if (error.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return error;
+  try {
+    JSON.parse(text);
+  } catch (syntax) {
+    return new InvalidJsonError(`The body is not valid JSON: ${(syntax as Error).message}`);
+  }
+  return new InvalidJsonError(`The body is not valid JSON: ${error.message}`);
+}
 
 /** True for a JSON body that carries an image: it may be up to IMAGE_BODY_LIMIT bytes. */
 function carriesImage(json: unknown): boolean {
@@ -143,7 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString(); // a string already (parseAs); the type also allows a Buffer
     parseJson(request, text, (err, json) => {
-      if (err) return done(err, undefined);
+      if (err) return done(jsonError(err, text), undefined);
       if (Buffer.byteLength(text) > config.bodyLimit && !carriesImage(json)) {
         const hint = `; a body with an image may have up to ${config.imageBodyLimit} bytes (IMAGE_BODY_LIMIT)`;
         return done(new BodyTooLargeError(config.bodyLimit, 'BODY_LIMIT', hint), undefined);

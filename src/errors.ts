@@ -32,6 +32,8 @@ export const RequestTimeoutError = createError<[number]>(
   504,
 );
 export const InvalidOptionError = createError<[string]>('INVALID_OPTION', '%s', 400);
+/** A body that does not parse as JSON; the message gives the parser's position. */
+export const InvalidJsonError = createError<[string]>('INVALID_JSON', '%s', 400);
 export const NotAcceptableError = createError<[string]>('NOT_ACCEPTABLE', '%s', 406);
 export const MethodNotAllowedError = createError<[string, string, string]>('METHOD_NOT_ALLOWED', '%s %s is not allowed; allowed: %s', 405);
 /** The limit, the setting that sets it (BODY_LIMIT, or IMAGE_BODY_LIMIT for bodies with an image) and a hint. */

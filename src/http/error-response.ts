@@ -1,6 +1,7 @@
 // The one shape of every error answer, for the app's error handler and for errors written into an
 // event stream after its headers are gone. Client errors keep their message; unexpected 5xx text
 // is hidden (it is logged instead); 503 and 504 say what happened, because the client can act on it.
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 
 export interface ErrorBody {
@@ -9,19 +10,6 @@ export interface ErrorBody {
   error: string;
   message: string;
 }
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 export function statusOf(error: Partial<FastifyError>): number {
   return error.validation ? 400 : (error.statusCode ?? 500);
@@ -43,7 +31,7 @@ export function errorBody(error: Partial<FastifyError> & { message: string }): E
     return { statusCode: status, code: error.code ?? 'INTERNAL', error: 'Internal Server Error', message: 'The server failed to generate this image; the error is logged' };
   }
   const code = error.validation ? 'INVALID_REQUEST' : (error.code ?? 'BAD_REQUEST');
-  return { statusCode: status, code, error: REASONS[status] ?? 'Error', message: error.message };
+  return { statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message: error.message };
 }
 
 /**
@@ -53,12 +41,12 @@ export function errorBody(error: Partial<FastifyError> & { message: string }): E
 export function clientErrorResponse(parserCode: string | undefined): string {
   const tooLarge = parserCode === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
+  const reason = STATUS_CODES[status]!;
   const body = JSON.stringify({
     statusCode: status,
     code: tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
-    error: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+    error: reason,
     message: tooLarge ? 'The request headers are too large' : `The HTTP request could not be parsed (${parserCode ?? 'unknown error'})`,
   });
-  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

@@ -431,7 +431,7 @@ export const NotReady = Type.Object(
 
 const ERROR_MEANINGS = {
   400:
-    'The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; ' +
+    'The body or an option is invalid; the message names the field (INVALID_JSON: the body does not parse, with the position). UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; ' +
     'image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)',
   401: 'A missing or wrong API key (only when the server sets API_KEYS)',
   404: 'UNKNOWN_MODEL: no model of that name is served; the message lists those that are',

@@ -14,9 +14,10 @@ export function modelDirsOf(modelDir: string): string[] {
   const dir = entries[0]!;
   const isFolder = existsSync(dir) && statSync(dir).isDirectory();
   if (!isFolder || existsSync(join(dir, 'manifest.json'))) return [dir]; // loadModelSpec says what is missing
-  const models = readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.json')))
-    .map((entry) => join(dir, entry.name))
+  // statSync follows symbolic links: a linked model folder is served like any other
+  const models = readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true && existsSync(join(path, 'manifest.json')))
     .sort();
   if (models.length === 0) {
     throw new ModelError(`${join(dir, 'manifest.json')}: not found, and no folder in ${dir} holds one (MODEL_DIR must be a model directory, a comma-separated list of them, or a folder of model folders)`);

@@ -1,6 +1,6 @@
 // Several models in one service (MODEL_DIR as a list or a folder of model folders): requests choose a
 // model by name, each model batches on its own, and every model answers as it does served alone.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -86,6 +86,14 @@ t.test('MODEL_DIR as a folder of model folders: every subfolder with a manifest,
   t.throws(() => modelDirsOf(empty), { code: 'MODEL_INVALID', message: /manifest\.json: not found, and no folder in .* holds one/ });
   t.throws(() => modelDirsOf(' , '), { code: 'MODEL_INVALID', message: 'MODEL_DIR names no model directory' });
   t.same(modelDirsOf(` ${TINY_DIR} , ${ORACLE_DIR} `), [TINY_DIR, ORACLE_DIR], 'blanks around commas are ignored');
+});
+
+t.test('a symbolic link to a model folder inside a MODEL_DIR folder is served like the folder itself', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'purrception-repo-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync(TINY_DIR, join(root, 'linked-tiny'), 'dir');
+  symlinkSync(join(root, 'nowhere'), join(root, 'dangling')); // a broken link is no model, and no crash
+  t.same(modelDirsOf(root), [join(root, 'linked-tiny')]);
 });
 
 t.test('a name clash or a broken model fails start-up naming it', async (t) => {

@@ -40,9 +40,10 @@ t.test('bad transport: malformed JSON, wrong content type, oversized and huge nu
     app.inject({ method: 'POST', url: '/generate', payload, headers: contentType === undefined ? {} : { 'content-type': contentType } });
   const malformed = await post('{"class": 1,', 'application/json');
   t.equal(malformed.statusCode, 400);
-  t.match(malformed.json().message, /not valid JSON/);
+  t.match(malformed.json(), { code: 'INVALID_JSON', message: /^The body is not valid JSON: .*position 12/ }, 'a code of the catalogue, and where the parser stopped');
   const empty = await post('', 'application/json');
   t.equal(empty.statusCode, 400);
+  t.match(empty.json(), { code: 'INVALID_JSON', message: 'The body is empty: send a JSON object' });
   for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
     const res = await post(contentType === 'text/plain' ? '{"class": 1}' : 'class=1', contentType);
     t.equal(res.statusCode, 415, contentType);

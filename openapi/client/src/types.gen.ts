@@ -656,7 +656,7 @@ export type GenerateData = {
 
 export type GenerateErrors = {
     /**
-     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field (INVALID_JSON: the body does not parse, with the position). UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -796,7 +796,7 @@ export type GenerateStreamData = {
 
 export type GenerateStreamErrors = {
     /**
-     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field (INVALID_JSON: the body does not parse, with the position). UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
@@ -858,7 +858,7 @@ export type EncodeData = {
 
 export type EncodeErrors = {
     /**
-     * The body or an option is invalid; the message names the field. UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
+     * The body or an option is invalid; the message names the field (INVALID_JSON: the body does not parse, with the position). UNKNOWN_MODEL and UNKNOWN_CLASS name the models and classes there are; image problems have their own codes: INVALID_IMAGE, UNSUPPORTED_IMAGE_FORMAT, IMAGE_TOO_LARGE, MASK_MISMATCH, NO_ENCODER (the model has none)
      */
     400: ErrorResponse;
     /**
