@@ -30,13 +30,13 @@ if (!existsSync(CHROMIUM)) {
   t.test(`playground end to end: ${CHROMIUM} is absent`, { skip: true }, () => undefined);
 } else {
   /** A served app over modelDir and a Chromium page, both closed at teardown. */
-  const openPlayground = async (t: Test, modelDir: string) => {
+  const openPlayground = async (t: Test, modelDir: string, viewport = { width: 1000, height: 700 }) => {
     const app = await readyApp({ modelDir, cacheBytes: 0 });
     t.teardown(() => app.close());
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const profile = mkdtempSync(join(tmpdir(), 'purrception-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1000, height: 700 } });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport });
     t.teardown(async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -200,5 +200,22 @@ if (!existsSync(CHROMIUM)) {
     await page.selectOption('#modelPicker', 'oracle');
     t.equal(await page.inputValue('#grid'), 'uniform', "the oracle's grid");
     t.equal(await page.$eval('#tunedGrid', (option) => (option as HTMLOptionElement).disabled), true, 'no tuned grid to offer');
+  });
+
+  t.test('Generate stays in view at 1400 x 1000 with every control shown, at the top of the page and scrolled down', async (t) => {
+    const { port, page } = await openPlayground(t, TINY_DIR, { width: 1400, height: 1000 });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector('form[data-ready="true"]');
+    t.equal(await page.isVisible('#imageControls'), true, 'the tiny model takes images: the tallest form');
+    const inView = async () => {
+      const box = (await page.locator('#generate').boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 1000;
+    };
+    t.ok(await inView(), 'Generate is visible without scrolling');
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    t.ok(await inView(), 'and after scrolling to the bottom');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.click('#generate'); // clickable where it is shown
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
   });
 }
