@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Test } from 'tap';
@@ -42,6 +43,35 @@ export async function metricValue(app: FastifyInstance, name: string, labels: Re
     .filter((v) => !('metricName' in v) || v.metricName === name || v.metricName === `${name}_count`)
     .filter((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Resolves once `condition` holds (checked every 5 ms); rejects naming `what` after `ms`. A wait on an event, not a sleep. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Resolves once the engine ran a step run after this call: the requests sent before it are being sampled. */
+export async function aStepRan(app: FastifyInstance): Promise<void> {
+  const runs = await metricValue(app, 'purrception_step_runs_total');
+  await until(async () => (await metricValue(app, 'purrception_step_runs_total')) > runs, 'a step run');
+}
+
+/**
+ * After a cancellation or a timeout the server has counted, of a request of `rows` images that was alone
+ * in the engine: a request sent now reaches the worker after the cancel message (they travel in order),
+ * so if the cancelled samples had stayed in the batch, the new request's step runs would have held more
+ * than `rows` rows. None did: every step run ever held at most `rows` rows.
+ */
+export async function leftTheBatch(t: Test, app: FastifyInstance, rows = 1): Promise<void> {
+  t.equal((await generate(app, { class: 1, steps: 2 })).statusCode, 200, 'the next request is served');
+  const { values } = await app.serviceMetrics.batchSize.get();
+  const runs = values.find((v) => v.metricName === 'purrception_batch_size_count')?.value ?? 0;
+  const small = values.find((v) => v.metricName === 'purrception_batch_size_bucket' && (v.labels as Record<string, unknown>)['le'] === rows)?.value ?? 0;
+  t.ok(runs >= 2 && small === runs, `no step run held the cancelled samples beside the next request (${small} of ${runs} runs held at most ${rows} rows)`);
 }
 
 /** A temporary copy of a model directory, its manifest edited by `edit`; removed at teardown. */

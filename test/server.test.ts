@@ -1,9 +1,8 @@
 // The listening entry point as a process: start-up failures exit non-zero, SIGTERM drains.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { ORACLE_DIR, ROOT, TINY_DIR } from './helpers.js';
+import { ORACLE_DIR, ROOT, TINY_DIR, until } from './helpers.js';
 
 const SERVER = `${ROOT}dist/src/server.js`;
 
@@ -19,13 +18,8 @@ function startServer(env: Record<string, string>): { child: ChildProcess; output
 }
 
 async function waitFor(output: () => string, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
-  const started = Date.now();
-  for (;;) {
-    const match = output().match(pattern);
-    if (match) return match;
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${pattern}; output:\n${output()}`);
-    await sleep(20);
-  }
+  await until(() => pattern.test(output()), `the output matches ${pattern}; output:\n${output()}`, ms);
+  return output().match(pattern)!;
 }
 
 t.test('a broken model directory fails start-up with a message naming it, exit code 1', async (t) => {
@@ -49,7 +43,8 @@ t.test('SIGTERM drains: the listener stays open, /ready and new generations answ
   const post = (path: string, body: object) =>
     fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const inflight = post('/generate', { class: 0, steps: 1000, seed: 1 });
-  await sleep(100);
+  const metrics = async () => (await fetch(`${url}/metrics`)).text();
+  await until(async () => /^purrception_queue_depth\{model="tiny"\} 1$/m.test(await metrics()), 'the request is in the engine');
   child.kill('SIGTERM');
   await waitFor(output, /draining/);
 

@@ -1,9 +1,8 @@
 // POST /generate on the random-weight DiT fixture: determinism, batching, cancellation, queue bound.
 import { request as httpRequest } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
-import { TINY_DIR, decodePng, generate, metricValue, readyApp } from '../helpers.js';
+import { TINY_DIR, aStepRan, decodePng, generate, leftTheBatch, metricValue, readyApp, until } from '../helpers.js';
 
 t.test('the same seeded request twice gives byte-identical PNGs of the model size', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0 });
@@ -31,7 +30,7 @@ t.test('a sample is byte-identical alone and inside concurrent batches of other 
     const others = Array.from({ length: crowd }, (_, i) =>
       generate(app, { class: i % 4, tau: 0.5 + i / 10, cfg: i / 2, steps: 4 + (i % 5) * 3, seed: 900 + i }),
     );
-    await sleep(5); // let the crowd start so the target joins mid-flight at another iteration
+    await aStepRan(app); // the target joins the crowd mid-flight
     const crowded = generate(app, target);
     const responses = await Promise.all([crowded, ...others]);
     t.ok(responses.every((r) => r.statusCode === 200));
@@ -83,7 +82,7 @@ t.test('a short request submitted behind long ones finishes first', async (t) =>
   const order: string[] = [];
   const track = (name: string, body: object) => generate(app, body).then((r) => order.push(`${name}:${r.statusCode}`));
   const long = [track('long1', { class: 0, steps: 150, seed: 1 }), track('long2', { class: 1, steps: 150, seed: 2 })];
-  await sleep(20);
+  await aStepRan(app);
   await Promise.all([track('short', { class: 2, steps: 2, seed: 3 }), ...long]);
   t.same(order[0], 'short:200', `completion order ${order.join(' ')}`);
 });
@@ -96,18 +95,11 @@ t.test('a disconnected client stops consuming iterations', async (t) => {
   const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/generate', headers: { 'content-type': 'application/json' } });
   req.on('error', () => undefined);
   req.end(JSON.stringify({ class: 0, steps: 1000, seed: 1 }));
-  const started = Date.now();
-  while ((await metricValue(app, 'purrception_step_runs_total')) < 3 && Date.now() - started < 10_000) await sleep(5);
+  await until(async () => (await metricValue(app, 'purrception_step_runs_total')) >= 3, 'three steps ran');
   req.destroy();
-  await sleep(200); // the cancel reaches the worker; at most the iteration under way completes
-  const afterCancel = await metricValue(app, 'purrception_step_runs_total');
-  await sleep(300);
-  t.equal(await metricValue(app, 'purrception_step_runs_total'), afterCancel, 'no more step runs');
-  t.ok(afterCancel < 1000, `${afterCancel} of 1000 steps ran`);
-  const cancelled = await app.serviceMetrics.samples.get();
-  t.ok(cancelled.values.some((v) => v.labels.outcome === 'cancelled' && v.value === 1));
-  const res = await generate(app, { class: 1, steps: 2 });
-  t.equal(res.statusCode, 200, 'still serving');
+  await until(async () => (await metricValue(app, 'purrception_samples_total', { outcome: 'cancelled' })) === 1, 'the server counts the request cancelled');
+  t.ok((await metricValue(app, 'purrception_step_runs_total')) < 1000, 'it stopped well before its 1000 steps');
+  await leftTheBatch(t, app);
 });
 
 t.test('past the queue bound: 503 with Retry-After; then serving normally', async (t) => {
@@ -134,8 +126,7 @@ t.test('the queue counts images: a request of n takes n places, in the limit, th
   t.equal(tooMany.statusCode, 503, 'six images never fit in 2 + 3 places: refused whole');
   t.match(tooMany.json(), { code: 'QUEUE_FULL', message: /0 images are waiting for a batch slot, QUEUE_LIMIT is 3 images and this request adds 6/ });
   const running = generate(app, { class: 0, steps: 300, seed: 1, n: 4 });
-  const started = Date.now();
-  while ((await depth()) === 0 && Date.now() - started < 10_000) await sleep(5);
+  await until(async () => (await depth()) > 0, 'the request is in the engine');
   t.equal(await depth(), 4, 'one request of 4 images: depth 4');
   const two = await generate(app, { class: 1, steps: 2, n: 2 });
   t.equal(two.statusCode, 503, '4 + 2 images > 2 + 3 places');

@@ -2,10 +2,9 @@
 // oracle's): strength 1 is the request without the image, byte for byte; a mask keeps the encoded
 // codes exactly; image rows give the same bytes alone or batched; codes in JSON and the stream; the
 // cache key holds the image.
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { TINY_DIR, generate, imageOf, readyApp } from '../helpers.js';
+import { TINY_DIR, aStepRan, generate, imageOf, readyApp } from '../helpers.js';
 import type { GenerateJson } from '../../src/http/schemas.js';
 
 const asJson = (app: FastifyInstance, body: object) => app.inject({ method: 'POST', url: '/generate', headers: { accept: 'application/json' }, payload: body });
@@ -72,7 +71,7 @@ t.test('image rows give the same bytes alone or in a batch with other requests; 
     ...Array.from({ length: 3 }, (_, i) => generate(app, { class: (i + 1) % 4, steps: 3 + 4 * i, seed: 950 + i, image: other, strength: 0.3 + 0.3 * i })),
     encode(app, other),
   ];
-  await sleep(5); // the targets join mid-flight, at another iteration than the crowd
+  await aStepRan(app); // the targets join mid-flight, at another iteration than the crowd
   const crowded = await Promise.all([...targets.map((body) => generate(app, body)), encode(app, image), ...crowd]);
   t.ok(crowded.every((r) => r.statusCode === 200), crowded.map((r) => r.statusCode).join());
   targets.forEach((body, i) => t.same(crowded[i]!.rawPayload, alone[i]!.rawPayload, `${JSON.stringify({ ...body, image: '…', mask: '…' })}: identical in the crowd`));

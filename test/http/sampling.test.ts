@@ -1,10 +1,9 @@
 // Samplers, temperature schedules and uncertainty maps through POST /generate (tiny DiT fixture),
 // and the image helpers behind them (grid, heatmap).
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { gridLayout, tile } from '../../src/image/grid.js';
 import { heatmapRgb, summarize, viridis } from '../../src/image/heatmap.js';
-import { TINY_DIR, copyModel, decodePng, generate, metricValue, readyApp } from '../helpers.js';
+import { TINY_DIR, aStepRan, copyModel, decodePng, generate, metricValue, readyApp } from '../helpers.js';
 
 t.test('heun: 2T - 1 step runs, deterministic, different from euler, independent of batch-mates', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR, cacheBytes: 0, maxBatch: 8 });
@@ -20,7 +19,7 @@ t.test('heun: 2T - 1 step runs, deterministic, different from euler, independent
   const constant = await generate(app, { ...target, tau: 1.2 });
   t.not(constant.rawPayload.toString('base64'), alone.rawPayload.toString('base64'), 'the schedule changes the image');
   const crowd = Array.from({ length: 5 }, (_, i) => generate(app, { class: i % 4, steps: 3 + i, seed: i, sampler: i % 2 ? 'heun' : 'euler', tau: 0.5 + i / 5 }));
-  await sleep(5);
+  await aStepRan(app); // they join mid-flight
   const crowded = generate(app, target);
   await Promise.all(crowd);
   t.same((await crowded).rawPayload, alone.rawPayload, 'identical among Euler and Heun batch-mates');
@@ -50,7 +49,7 @@ t.test('guidance per row: cfg 0 and 1 run one pass, guided samples keep their by
   t.not(interval.res.rawPayload.toString('base64'), alone.rawPayload.toString('base64'), 'the interval changes the image');
   // Among unguided batch-mates (cfg 0 and 1) a guided sample gets the bytes it gets alone.
   const mates = [0, 1, 0, 1].map((cfg, i) => generate(app, { class: i, steps: 6, seed: 100 + i, cfg }));
-  await sleep(5);
+  await aStepRan(app); // they join mid-flight
   const crowded = generate(app, guided);
   await Promise.all(mates);
   t.same((await crowded).rawPayload, alone.rawPayload, 'identical among unguided batch-mates');
