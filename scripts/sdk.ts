@@ -1,9 +1,10 @@
 // Generates the TypeScript client SDK, the installable package in openapi/client/ (npm run sdk):
 // src/ from openapi/openapi.json with @hey-api/openapi-ts and its fetch client (binary image answers
 // come back as Blobs, the stream as typed server-sent events), then lib/ (ES modules and .d.ts)
-// compiled from src/ with the package's tsconfig.json. Runs offline. The test suite regenerates both
+// compiled from src/ with the package's tsconfig.json, after one patch of the generated SSE client
+// (patchSseClient: refused streams throw the server's error, nothing retries unasked). Runs offline. The test suite regenerates both
 // into a temporary folder and fails when the committed ones drift.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@hey-api/openapi-ts';
@@ -27,6 +28,54 @@ export function buildSdk(dir: string = SDK_DIR): void {
   }
 }
 
+/**
+ * The generator's SSE client (hey-api/hey-api#2908) turns a refused stream request into
+ * "SSE failed: 400 Bad Request", dropping the server's code and message, and retries every failure
+ * forever unless the caller sets onSseError or sseMaxRetryAttempts. This service's errors come as JSON
+ * before a stream opens, and a POST stream restarts the generation from scratch: so a refused request
+ * throws an Error with the server's status, code and message, and a failure is retried only when the
+ * caller asked for retries (sseMaxRetryAttempts), never for a 4xx. Each anchor must match, or
+ * generation fails: an upgrade of the generator then needs this looked at again.
+ */
+const SSE_PATCHES: [string, string][] = [
+  [
+    'if (!response.ok) throw new Error(`SSE failed: ${response.status} ${response.statusText}`);',
+    [
+      'if (!response.ok) {',
+      '          const text = await response.text();',
+      '          let body: { code?: string; message?: string } = {};',
+      '          try {',
+      '            body = JSON.parse(text) as typeof body;',
+      '          } catch {',
+      '            body = { message: text };',
+      '          }',
+      '          const reason = body.message ?? response.statusText;',
+      '          const message = `SSE failed: ${response.status}${body.code ? ` ${body.code}` : \'\'}: ${reason}`;',
+      '          throw Object.assign(new Error(message), { status: response.status, code: body.code, body });',
+      '        }',
+    ].join('\n'),
+  ],
+  [
+    `        if (sseMaxRetryAttempts !== undefined && attempt >= sseMaxRetryAttempts) {
+          break; // stop after firing error
+        }`,
+    `        const status = (error as { status?: number }).status;
+        if (sseMaxRetryAttempts === undefined || attempt >= sseMaxRetryAttempts || (status !== undefined && status < 500)) {
+          throw error; // no retry asked for, none left, or a refusal that a retry cannot change
+        }`,
+  ],
+];
+
+function patchSseClient(dir: string): void {
+  const file = join(dir, 'src/core/serverSentEvents.gen.ts');
+  let text = readFileSync(file, 'utf8');
+  for (const [anchor, replacement] of SSE_PATCHES) {
+    if (!text.includes(anchor)) throw new Error(`${file}: the SSE patch's anchor is gone (a new @hey-api/openapi-ts?): ${anchor}`);
+    text = text.replace(anchor, replacement);
+  }
+  writeFileSync(file, text);
+}
+
 export async function generateSdk(dir: string = SDK_DIR): Promise<void> {
   await createClient({
     input: SPEC,
@@ -35,6 +84,7 @@ export async function generateSdk(dir: string = SDK_DIR): Promise<void> {
     plugins: [{ name: '@hey-api/client-fetch', includeInEntry: true }],
     logs: { level: 'silent', file: false },
   });
+  patchSseClient(dir);
   buildSdk(dir);
 }
 

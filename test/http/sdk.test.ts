@@ -115,6 +115,28 @@ t.test('the client against a running server: PNG bytes, JSON images, typed strea
   t.same(Buffer.from(done.data, 'base64'), directBytes, 'the stream\'s done image too');
 });
 
+t.test('a refused stream request throws the server\'s status, code and message, once, without onSseError', async (t) => {
+  const app = await readyApp({ modelDir: TINY_DIR });
+  t.teardown(() => app.close());
+  const baseUrl = await listening(app);
+  let requests = 0;
+  const counting: typeof fetch = (input, init) => {
+    requests++;
+    return fetch(input, init);
+  };
+  const { stream } = await generateStream({ client: createClient({ baseUrl, fetch: counting }), body: { class: 'unicorn' } });
+  const error = await (async () => {
+    try {
+      for await (const event of stream) t.fail(`no event expected, got ${event.type}`);
+    } catch (err) {
+      return err as Error & { status?: number; code?: string };
+    }
+    return undefined;
+  })();
+  t.match(error, { status: 400, code: 'UNKNOWN_CLASS', message: /^SSE failed: 400 UNKNOWN_CLASS: body\/class "unicorn" is not a label of this model/ });
+  t.equal(requests, 1, 'not retried: a 4xx stays a 4xx');
+});
+
 t.test('a package: npm pack, install into a temporary project, the README example runs with plain Node, the types check', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'purrception-sdk-package-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

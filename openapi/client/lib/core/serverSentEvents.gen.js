@@ -32,8 +32,19 @@ export const createSseClient = ({ onRequest, onSseError, onSseEvent, responseTra
                 // TypeError: Failed to execute 'fetch' on 'Window': Illegal invocation
                 const _fetch = options.fetch ?? globalThis.fetch;
                 const response = await _fetch(request);
-                if (!response.ok)
-                    throw new Error(`SSE failed: ${response.status} ${response.statusText}`);
+                if (!response.ok) {
+                    const text = await response.text();
+                    let body = {};
+                    try {
+                        body = JSON.parse(text);
+                    }
+                    catch {
+                        body = { message: text };
+                    }
+                    const reason = body.message ?? response.statusText;
+                    const message = `SSE failed: ${response.status}${body.code ? ` ${body.code}` : ''}: ${reason}`;
+                    throw Object.assign(new Error(message), { status: response.status, code: body.code, body });
+                }
                 if (!response.body)
                     throw new Error('No body in SSE response');
                 const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -119,8 +130,9 @@ export const createSseClient = ({ onRequest, onSseError, onSseEvent, responseTra
             catch (error) {
                 // connection failed or aborted; retry after delay
                 onSseError?.(error);
-                if (sseMaxRetryAttempts !== undefined && attempt >= sseMaxRetryAttempts) {
-                    break; // stop after firing error
+                const status = error.status;
+                if (sseMaxRetryAttempts === undefined || attempt >= sseMaxRetryAttempts || (status !== undefined && status < 500)) {
+                    throw error; // no retry asked for, none left, or a refusal that a retry cannot change
                 }
                 // exponential backoff: double retry each attempt, cap at 30s
                 const backoff = Math.min(retryDelay * 2 ** (attempt - 1), sseMaxRetryDelay ?? 30000);

@@ -132,7 +132,18 @@ export const createSseClient = <TData = unknown>({
         const _fetch = options.fetch ?? globalThis.fetch;
         const response = await _fetch(request);
 
-        if (!response.ok) throw new Error(`SSE failed: ${response.status} ${response.statusText}`);
+        if (!response.ok) {
+          const text = await response.text();
+          let body: { code?: string; message?: string } = {};
+          try {
+            body = JSON.parse(text) as typeof body;
+          } catch {
+            body = { message: text };
+          }
+          const reason = body.message ?? response.statusText;
+          const message = `SSE failed: ${response.status}${body.code ? ` ${body.code}` : ''}: ${reason}`;
+          throw Object.assign(new Error(message), { status: response.status, code: body.code, body });
+        }
 
         if (!response.body) throw new Error('No body in SSE response');
 
@@ -226,8 +237,9 @@ export const createSseClient = <TData = unknown>({
         // connection failed or aborted; retry after delay
         onSseError?.(error);
 
-        if (sseMaxRetryAttempts !== undefined && attempt >= sseMaxRetryAttempts) {
-          break; // stop after firing error
+        const status = (error as { status?: number }).status;
+        if (sseMaxRetryAttempts === undefined || attempt >= sseMaxRetryAttempts || (status !== undefined && status < 500)) {
+          throw error; // no retry asked for, none left, or a refusal that a retry cannot change
         }
 
         // exponential backoff: double retry each attempt, cap at 30s
