@@ -71,7 +71,8 @@ export const DEFAULTS: Config = {
   corsOrigins: [],
 };
 
-const FLAGS = {
+/** Each command-line flag and the environment variable it overrides. */
+export const FLAGS = {
   port: 'PORT',
   host: 'HOST',
   'model-dir': 'MODEL_DIR',

@@ -1,4 +1,5 @@
-// Bounds of the public API, shared by the request schema and the manifest validation.
+// Bounds of the public API, shared by the request schema and the manifest validation, and the drain
+// limit that the deployment files are checked against.
 export const LIMITS = {
   steps: { min: 1, max: 1000 },
   /** Guidance interval bounds, in t. */
@@ -25,3 +26,9 @@ export const MAX_INPUT_PIXELS = 4096 * 4096;
 
 /** Previews larger than this (per side) are downscaled before they are sent. */
 export const PREVIEW_MAX_SIDE = 128;
+
+/**
+ * After SIGTERM, the longest the server keeps draining in-flight requests before it exits anyway
+ * (close-with-grace's delay); the deployment files' grace periods must exceed it.
+ */
+export const DRAIN_DELAY_MS = 120_000;

@@ -6,11 +6,12 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { DRAIN_DELAY_MS } from './limits.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApp({ config });
-  closeWithGrace({ delay: 120_000 }, async ({ signal, err }) => {
+  closeWithGrace({ delay: DRAIN_DELAY_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error');
     else app.log.info({ signal }, 'draining: /ready and new generations answer 503 DRAINING; finishing in-flight requests');
     await app.drain();

@@ -3,25 +3,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import {
-  REPO_ROOT,
-  dockerignoreExcludes,
-  expectationsFor,
-  formatFindings,
-  lintCompose,
-  lintDeploy,
-  lintDockerfile,
-  lintDockerignore,
-  lintImageLayout,
-  lintKustomization,
-  lintManifests,
-  lintNodeVersions,
-  parseDurationSeconds,
-  preStopSleepSeconds,
-  readServiceFacts,
-  satisfiesRange,
-  type Finding,
-} from '../../scripts/lint-deploy.js';
+import semver from 'semver';
+import { lintDeploy } from '../../scripts/lint-deploy.js';
+import { lintCompose, parseDurationSeconds } from '../../scripts/deploy-lint/compose.js';
+import { readServiceFacts } from '../../scripts/deploy-lint/facts.js';
+import { formatFindings, type Finding } from '../../scripts/deploy-lint/findings.js';
+import { dockerignoreExcludes, expectationsFor, lintDockerfile, lintDockerignore, lintImageLayout } from '../../scripts/deploy-lint/images.js';
+import { lintKustomization, lintManifests, preStopSleepSeconds } from '../../scripts/deploy-lint/kubernetes.js';
+import { REPO_ROOT } from '../../scripts/deploy-lint/repository.js';
+import { lintNodeVersions } from '../../scripts/deploy-lint/versions.js';
 
 const facts = readServiceFacts(REPO_ROOT);
 const read = (rel: string): string => readFileSync(path.join(REPO_ROOT, rel), 'utf8');
@@ -137,6 +127,7 @@ t.test('Kubernetes manifests', async (t) => {
   reject('KEDA: not prometheus', swap(so, 'type: prometheus', 'type: cpu'), /type prometheus/);
   reject('KEDA: numeric threshold', swap(so, 'threshold: "16"', 'threshold: 16'), /threshold/);
   reject('ServiceMonitor on a missing route', swap('docker/k8s/servicemonitor.yaml', 'path: /metrics', 'path: /stats'), /\/stats is not a route/);
+  reject('ServiceMonitor that kube-prometheus-stack does not select', swap('docker/k8s/servicemonitor.yaml', /\n\s+release: kube-prometheus-stack/, ''), /ServiceMonitor\/purrception: no metadata\.labels\.release/);
   t.equal(preStopSleepSeconds({ exec: { command: ['/bin/sh', '-c', 'sleep 7'] } }), 7);
   t.equal(preStopSleepSeconds({ sleep: { seconds: 5 } }), 5);
   t.equal(preStopSleepSeconds({}), undefined);
@@ -202,15 +193,17 @@ t.test('one Node LTS: the images, engines and the CI run agree, and engines is w
   reject('CI without the LTS service tests', { ciRun: edit(inputs.ciRun, /^.*node_modules\/\.bin\/tap .*$/m, '') }, /does not run the service tests/);
   reject('CI that does not check the build is an LTS', { ciRun: edit(inputs.ciRun, /process\.release\.lts/, 'process.version') }, /LTS build/);
 
-  const v = (s: string): [number, number, number] => s.split('.').map(Number) as [number, number, number];
+  // The engines ranges of the lockfile, read the way npm reads them (semver).
   const cases: [string, string, boolean][] = [
     ['24.0.0', '>=22', true], ['22.12.0', '^20.19.0 || ^22.13.0 || >=24', false], ['22.13.0', '^20.19.0 || ^22.13.0 || >=24', true],
     ['24.0.0', '^20.9.0', false], ['20.10.0', '^20.9.0', true], ['14.18.0', '>=16 || 14 >=14.17', true], ['14.16.0', '>=16 || 14 >=14.17', false],
     ['24.0.0', '>= 10.x', true], ['8.1.0', '6.* || 8.* || >= 10.*', true], ['9.0.0', '6.* || 8.* || >= 10.*', false], ['0.1.0', '*', true],
     ['20.20.0', '>=22.12.0 || >=20.19.0 <21.0.0', true], ['21.0.0', '>=22.12.0 || >=20.19.0 <21.0.0', false], ['1.2.9', '~1.2.3', true], ['1.3.0', '~1.2.3', false],
   ];
-  for (const [version, range, expected] of cases) t.equal(satisfiesRange(v(version), range), expected, `${version} ${range}`);
-  t.throws(() => satisfiesRange(v('1.0.0'), '1.0.0 - 2.0.0'), /unsupported version range/);
+  for (const [version, range, expected] of cases) t.equal(semver.satisfies(version, range), expected, `${version} ${range}`);
+  const lock = JSON.parse(inputs.packageLock) as { packages: Record<string, unknown> };
+  const unreadable = JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/odd': { engines: { node: 'soon' } } } });
+  reject('a locked package whose engines is no range', { packageLock: unreadable }, /node_modules\/odd: engines\.node "soon" is not a version range/);
 });
 
 t.test('API keys come from a Secret and Prometheus scrapes with its own key', async (t) => {
