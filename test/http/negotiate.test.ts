@@ -24,8 +24,8 @@ t.test('the offer Accept prefers', async (t) => {
     ['IMAGE/WEBP; Q=0.7', 'image/webp'],
     ['text/html', undefined],
     ['text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8', 'image/webp'],
-    ['not a media type', 'image/png'],
-    ['application/json;q=2, image/jpeg', 'image/jpeg'],
+    ['not a media type', undefined],
+    ['application/json;q=2, image/jpeg', 'application/json'],
   ];
   for (const [accept, expected] of cases) t.equal(negotiate(accept, OFFERS), expected, String(accept));
 });
