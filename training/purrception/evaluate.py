@@ -8,10 +8,14 @@ not comparable with published FIDs; it ranks models and settings trained on the 
   (c) ceiling the same two metrics for other held-out real images ("test" stream) vs real.
   (d) tokenizer_ceiling  the same for those images after the VQ's encode-quantize-decode round
               trip: the best a generator of this VQ's codes can score.
+  (e) acc_cb  class accuracy of a colour-blind classifier (one luminance channel at 32 x 32, see
+              ColourBlindCNN), reported with acc everywhere: class colour alone earns nothing
+              there, so it says whether the class's shape is recognisable. It lives in the
+              classifier dir's colour-blind/ sub-folder, trained on first use like the other.
 
     python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
         --vq runs/vq --dit runs/dit --tau 0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5 --cfg 0,1,1.3,2,3 \
-        --n 2000 --out runs/eval          (trains the classifier first when runs/clf is empty)
+        --n 2000 --out runs/eval          (trains the classifiers first when runs/clf lacks them)
     python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
         --images generated/ --out runs/eval-http     (PNG folder: generated/<label>/*.png)
     python3 -m purrception.evaluate --data ../data/emoji-zoo --classifier runs/clf \
@@ -21,8 +25,8 @@ not comparable with published FIDs; it ranks models and settings trained on the 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import math
 import os
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -39,6 +43,11 @@ from .data import ImageFolder, make_generator, open_source
 FD_NOTE = ("FD-clf = Frechet distance in the penultimate feature space of a small CNN classifier "
            "trained on this dataset's real images. It is NOT Inception FID (no Inception weights "
            "can be downloaded here); compare FD-clf values only with each other.")
+CB_NOTE = ("acc_cb = class accuracy of a colour-blind classifier trained on the same real images: "
+           "it sees one luminance channel at 32x32 (random RGB weights, random polarity and "
+           "per-image contrast normalisation in training; the mean of R, G and B, both polarities "
+           "averaged, here), so class colour alone earns nothing: it measures shape.")
+CB_SUBDIR = "colour-blind"  # the colour-blind classifier's parts, inside the classifier dir
 
 
 # ------------------------------------------------------------------------------------------------
@@ -49,7 +58,7 @@ class SmallCNN(nn.Module):
     """4 stride-2 stages (width, 2w, 4w, 8w) of conv-GN-SiLU pairs, global average pool -> features
     (8w) -> linear. GroupNorm, not BatchNorm: an image's features do not depend on its batch."""
 
-    def __init__(self, num_classes: int, width: int = 32):
+    def __init__(self, num_classes: int, width: int = 32, in_channels: int = 3):
         super().__init__()
         self.arch = {"num_classes": num_classes, "width": width}
 
@@ -59,7 +68,7 @@ class SmallCNN(nn.Module):
 
         w = width
         chans = [w, 2 * w, 4 * w, 8 * w]
-        layers: List[nn.Module] = [block(3, w, 1)]
+        layers: List[nn.Module] = [block(in_channels, w, 1)]
         cin = w
         for c in chans:
             layers += [block(cin, c, 2), block(c, c, 1)]
@@ -74,23 +83,90 @@ class SmallCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.features(x))  # (N, num_classes)
 
+    def train_logits(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Logits of a training batch (the colour-blind subclass draws its random views here)."""
+        return self(x)
+
+
+# Colour-blind classifier ------------------------------------------------------------------------
+
+MEAN_RGB = torch.full((3,), 1 / 3)
+CONTRAST_EPS = 0.02  # in [-1,1] units: a flat image stays flat instead of amplifying its noise
+
+
+def luminance_view(x: torch.Tensor, weights: torch.Tensor, size: int) -> torch.Tensor:
+    """RGB (N,3,H,W) in [-1,1] and RGB weights (3,) or (N,3) -> one channel (N,1,size,size), each
+    image shifted and scaled to zero mean and unit standard deviation: its brightness and
+    contrast say nothing about the class."""
+    w = weights.to(x.device, torch.float32).expand(x.shape[0], 3)
+    lum = torch.einsum("nchw,nc->nhw", x.float(), w).unsqueeze(1)
+    lum = F.adaptive_avg_pool2d(lum, size)  # an area average: 64 -> 32 without aliasing
+    mu = lum.mean(dim=(2, 3), keepdim=True)
+    sd = lum.std(dim=(2, 3), keepdim=True)
+    return (lum - mu) / (sd + CONTRAST_EPS)
+
+
+def random_view(x: torch.Tensor, generator: torch.Generator, size: int) -> torch.Tensor:
+    """A training view: convex RGB weights uniform on the simplex (Dirichlet(1, 1, 1)) and a random
+    polarity per image, so no class colour maps to a grey level or a sign the classifier could
+    learn."""
+    n, dev = x.shape[0], x.device
+    e = -torch.log(torch.rand(n, 3, generator=generator, device=dev).clamp_min(1e-12))
+    sign = torch.rand(n, 1, 1, 1, generator=generator, device=dev) < 0.5
+    return torch.where(sign, -1.0, 1.0) * luminance_view(x, e / e.sum(1, keepdim=True), size)
+
+
+class ColourBlindCNN(SmallCNN):
+    """A SmallCNN on one luminance channel at size x size, trained on random views (random_view).
+
+    Evaluation needs one deterministic view. It is the mean of R, G and B (the mean of the
+    training weights, so inside what the network saw), with both polarities averaged (training saw
+    each half the time): the classifier's output is then the same for an image and the same image
+    with its RGB channels permuted, its hues rotated about the grey axis or its colours inverted,
+    and nearly so with its brightness or contrast changed (CONTRAST_EPS). An average over a fixed
+    set of unequal weightings would also see edges between two colours of equal mean (about one
+    point of held-out accuracy on the emoji zoo), but hue rotations would move it."""
+
+    def __init__(self, num_classes: int, width: int = 32, size: int = 32):
+        super().__init__(num_classes, width, in_channels=1)
+        self.arch = {"num_classes": num_classes, "width": width, "size": size}
+        self.size = size
+
+    def view_features(self, view: torch.Tensor) -> torch.Tensor:
+        return super().features(view)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """RGB images -> features averaged over both polarities (the logits are then averaged too:
+        fc is affine)."""
+        v = luminance_view(x, MEAN_RGB, self.size)
+        f = self.view_features(torch.cat([v, -v]))
+        return (f[: len(v)] + f[len(v):]) / 2
+
+    def train_logits(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return self.fc(self.view_features(random_view(x, generator, self.size)))
+
 
 def train_classifier(source, iters: int, batch: int = 256, lr: float = 2e-3, width: int = 32,
                      max_seconds: Optional[float] = None, seed: int = 0, device: Any = "cpu",
-                     log_every: int = 100) -> Tuple[SmallCNN, Dict[str, Any]]:
-    """AdamW with a cosine schedule on the source's training stream (augmented on the fly)."""
+                     log_every: int = 100, colour_blind: bool = False
+                     ) -> Tuple[SmallCNN, Dict[str, Any]]:
+    """AdamW with a cosine schedule on the source's training stream (augmented on the fly); the
+    colour-blind classifier sees the same images as random luminance views (own generator: the
+    image stream is the colour classifier's)."""
     device = torch.device(device)
     torch.manual_seed(seed)
-    clf = SmallCNN(source.num_classes, width).to(device).train()
+    model = ColourBlindCNN if colour_blind else SmallCNN
+    clf = model(source.num_classes, width).to(device).train()
     opt = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=0.05)
     g = make_generator(device, seed, "classifier")
+    g_view = make_generator(device, seed, "colour-blind-views")
     box = tu.TimeBox(iters, max_seconds)
     step, t0 = 0, time.time()
     while not box.done(step):
         tu.set_lr(opt, tu.lr_at(lr, step, 50, box.progress(step), cosine=True, final_frac=0.02))
         x, y = source.sample(batch, g)
         with tu.autocast(device):
-            logits = clf(x)
+            logits = clf.train_logits(x, g_view)
         loss = F.cross_entropy(logits.float(), y, label_smoothing=0.05)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -98,7 +174,8 @@ def train_classifier(source, iters: int, batch: int = 256, lr: float = 2e-3, wid
         step += 1
         if step % log_every == 0:
             acc = float((logits.argmax(1) == y).float().mean())
-            print(f"[clf] step={step} loss={float(loss):.4f} train_acc={acc:.3f} "
+            tag = "cb" if colour_blind else "clf"
+            print(f"[{tag}] step={step} loss={loss.item():.4f} train_acc={acc:.3f} "
                   f"elapsed={time.time() - t0:.1f}s", flush=True)
     clf.eval()
     # Round to fp16 now: the features used below are those of the weights the parts will hold.
@@ -108,16 +185,21 @@ def train_classifier(source, iters: int, batch: int = 256, lr: float = 2e-3, wid
     return clf, {"steps": step, "seconds": round(time.time() - t0, 1), "batch": batch}
 
 
+CLASSIFIER_KINDS = {"classifier": SmallCNN, "colour-blind classifier": ColourBlindCNN}
+
+
 def save_classifier(clf: SmallCNN, out_dir: str, labels: Sequence[str],
                     metrics: Dict[str, Any]) -> None:
-    config = {"kind": "classifier", "arch": clf.arch, "labels": list(labels), "metrics": metrics,
-              "image_size": int(metrics.get("image_size", 64)), "note": FD_NOTE}
+    cb = isinstance(clf, ColourBlindCNN)
+    config = {"kind": "colour-blind classifier" if cb else "classifier", "arch": clf.arch,
+              "labels": list(labels), "metrics": metrics,
+              "image_size": int(metrics.get("image_size", 64)), "note": CB_NOTE if cb else FD_NOTE}
     save_parts({"model": tu.clean_state_dict(clf)}, config, out_dir)
 
 
 def load_classifier(ckpt_dir: str, device: Any = "cpu") -> Tuple[SmallCNN, Dict[str, Any]]:
     state, config = load_parts(ckpt_dir)
-    clf = SmallCNN(**config["arch"])
+    clf = CLASSIFIER_KINDS[config.get("kind", "classifier")](**config["arch"])
     clf.load_state_dict(select(state, "model"))
     return clf.to(device).eval(), config
 
@@ -277,8 +359,11 @@ class OnnxModel:
 # ------------------------------------------------------------------------------------------------
 
 class Evaluator:
-    def __init__(self, clf: SmallCNN, source, n_ref: int = 2000, seed: int = 0, batch: int = 500):
-        self.clf, self.source, self.batch, self.seed = clf, source, batch, seed
+    """The colour classifier's metrics (acc, fd_clf), and acc_cb when given the colour-blind one."""
+
+    def __init__(self, clf: SmallCNN, source, n_ref: int = 2000, seed: int = 0, batch: int = 500,
+                 cb: Optional[ColourBlindCNN] = None):
+        self.clf, self.source, self.batch, self.seed, self.cb = clf, source, batch, seed, cb
         self.labels = list(source.labels)
         self.num_classes = len(self.labels)
         self.device = next(clf.parameters()).device
@@ -290,14 +375,20 @@ class Evaluator:
     @staticmethod
     def from_paths(classifier_dir: str, data_root: str, device: Any, n_ref: int = 2000,
                    seed: int = 0) -> "Evaluator":
+        """With the colour-blind classifier when its sub-folder holds one (older dirs lack it)."""
         clf, config = load_classifier(classifier_dir, device)
         source = open_source(data_root, _image_size(config, data_root), device=device)
-        return Evaluator(clf, source, n_ref=n_ref, seed=seed)
+        cb_dir = os.path.join(classifier_dir, CB_SUBDIR)
+        cb = load_classifier(cb_dir, device)[0] if _has_parts(cb_dir) else None
+        return Evaluator(clf, source, n_ref=n_ref, seed=seed, cb=cb)
 
     def metrics(self, images: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
         f, logits = features_and_logits(self.clf, images, self.batch)
-        return {"acc": class_accuracy(logits, y),
-                "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats), "n": len(y)}
+        rec = {"acc": class_accuracy(logits, y),
+               "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats)}
+        if self.cb is not None:
+            rec["acc_cb"] = class_accuracy(features_and_logits(self.cb, images, self.batch)[1], y)
+        return {**rec, "n": len(y)}
 
     def ceiling(self, n: int) -> Dict[str, Any]:
         """Held-out real ("test" stream) vs the real reference: the best a generator can score."""
@@ -338,6 +429,16 @@ class Evaluator:
         return rec
 
 
+def _has_parts(ckpt_dir: str) -> bool:
+    return os.path.exists(os.path.join(ckpt_dir, "index.json"))
+
+
+def summary(rec: Dict[str, Any]) -> str:
+    """"acc=0.753 acc_cb=0.160 fd_clf=3.680" (acc_cb when measured)."""
+    keys = [k for k in ("acc", "acc_cb", "fd_clf") if rec.get(k) is not None]
+    return " ".join(f"{k}={rec[k]:.3f}" for k in keys)
+
+
 def _image_size(config: Dict[str, Any], data_root: str) -> int:
     return int(config.get("image_size") or config.get("arch", {}).get("image_size") or 64)
 
@@ -347,103 +448,45 @@ def _floats(s: str) -> List[float]:
 
 
 # ------------------------------------------------------------------------------------------------
-# Plots: matplotlib when installed, else PIL (Debian's python3 here has no matplotlib)
+# Plots (matplotlib, Agg: files only, no display)
 # ------------------------------------------------------------------------------------------------
-
-COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75)]
-
 
 def plot_panels(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
     """panels: [{"title", "xlabel", "ylabel", "series": [{"name", "x", "y"}], "hlines": [{"name",
-    "y"}]}] -> one PNG with the panels side by side."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    try:
-        import matplotlib
+    "y"}]}] -> one PNG with the panels side by side; None values in y are gaps."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return _plot_pil(panels, path, title)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
-    for ax, p in zip(axes[0], panels):
-        for i, s in enumerate(p["series"]):
-            ax.plot(s["x"], s["y"], "o-", label=s["name"], color=np.array(COLOURS[i % 6]) / 255)
-        for h in p.get("hlines", []):
-            ax.axhline(h["y"], ls="--", color="gray", label=h["name"])
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig = Figure(figsize=(4.5 * len(panels), 3.6))
+    FigureCanvasAgg(fig)  # no pyplot: no global figure state to leak between plots
+    for ax, p in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
+        for s in p["series"]:
+            y = [np.nan if v is None else v for v in s["y"]]
+            ax.plot(s["x"], y, "o-", label=s["name"])
+        for h, ls in zip(p.get("hlines", []), itertools.cycle(("--", ":", "-."))):
+            ax.axhline(h["y"], ls=ls, color="gray", label=h["name"])
         ax.set_title(p["title"], fontsize=9)
         ax.set_xlabel(p["xlabel"])
         ax.set_ylabel(p["ylabel"])
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _plot_pil(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
-    from PIL import Image, ImageDraw
-
-    W, H, L, R, T, B = 420, 320, 60, 15, 40, 45
-    img = Image.new("RGB", (W * len(panels), H + (18 if title else 0)), "white")
-    d = ImageDraw.Draw(img)
-    y_off = 18 if title else 0
-    if title:
-        d.text((8, 3), title, fill="black")
-    for pi, p in enumerate(panels):
-        x0 = pi * W
-        xs = [v for s in p["series"] for v in s["x"]] or [0, 1]
-        ys = [v for s in p["series"] for v in s["y"] if v is not None and math.isfinite(v)]
-        ys += [h["y"] for h in p.get("hlines", [])]
-        ys = ys or [0, 1]
-        xmin, xmax = min(xs), max(xs)
-        ymin, ymax = min(ys), max(ys)
-        if xmax == xmin:
-            xmax = xmin + 1
-        pad = (ymax - ymin) * 0.08 or 0.5
-        ymin, ymax = ymin - pad, ymax + pad
-
-        def px(x: float, y: float) -> Tuple[float, float]:
-            return (x0 + L + (x - xmin) / (xmax - xmin) * (W - L - R),
-                    y_off + T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B))
-
-        d.rectangle([x0 + L, y_off + T, x0 + W - R, y_off + H - B], outline="black")
-        d.text((x0 + L, y_off + 4), p["title"][:60], fill="black")
-        d.text((x0 + (W + L) // 2 - 20, y_off + H - 16), p["xlabel"], fill="black")
-        d.text((x0 + 4, y_off + T - 14), p["ylabel"], fill="black")
-        for k in range(5):  # ticks
-            xv = xmin + (xmax - xmin) * k / 4
-            yv = ymin + (ymax - ymin) * k / 4
-            X, _ = px(xv, ymin)
-            _, Y = px(xmin, yv)
-            d.line([X, y_off + H - B, X, y_off + H - B + 4], fill="black")
-            d.text((X - 10, y_off + H - B + 6), f"{xv:.3g}", fill="black")
-            d.line([x0 + L - 4, Y, x0 + L, Y], fill="black")
-            d.text((x0 + 4, Y - 6), f"{yv:.3g}", fill="black")
-        for h in p.get("hlines", []):
-            _, Y = px(xmin, h["y"])
-            for X in range(int(x0 + L), int(x0 + W - R), 8):
-                d.line([X, Y, X + 4, Y], fill=(128, 128, 128))
-            d.text((x0 + W - R - 110, Y - 12), h["name"][:18], fill=(100, 100, 100))
-        for i, s in enumerate(p["series"]):
-            col = COLOURS[i % len(COLOURS)]
-            pts = [px(x, y) for x, y in zip(s["x"], s["y"]) if y is not None and math.isfinite(y)]
-            if len(pts) > 1:
-                d.line(pts, fill=col, width=2)
-            for X, Y in pts:
-                d.ellipse([X - 3, Y - 3, X + 3, Y + 3], fill=col)
-            d.text((x0 + L + 6, y_off + T + 4 + 12 * i), s["name"], fill=col)
-    img.save(path)
     return path
 
 
 def ceiling_lines(results: Dict[str, Any], metric: str) -> List[Dict[str, Any]]:
     """Horizontal reference lines: real images, and real images through the VQ when measured."""
     names = (("ceiling", "real (ceiling)"), ("tokenizer_ceiling", "real via the VQ"))
-    return [{"name": name, "y": results[key][metric]} for key, name in names if results.get(key)]
+    return [{"name": name, "y": results[key][metric]} for key, name in names
+            if (results.get(key) or {}).get(metric) is not None]
+
+
+ACC_PANELS = (("acc", "class accuracy"), ("acc_cb", "colour-blind accuracy"))
 
 
 def plot_sweeps(results: Dict[str, Any], path: str) -> str:
@@ -458,23 +501,28 @@ def plot_sweeps(results: Dict[str, Any], path: str) -> str:
         panels.append({"title": f"FD-clf vs {name} ({sub})", "xlabel": name, "ylabel": "FD-clf",
                        "series": [{"name": "generated", "x": x, "y": [p["fd_clf"] for p in pts]}],
                        "hlines": ceiling_lines(results, "fd_clf")})
-        panels.append({"title": f"class accuracy vs {name} ({sub})", "xlabel": name,
-                       "ylabel": "acc",
-                       "series": [{"name": "generated", "x": x, "y": [p["acc"] for p in pts]}],
-                       "hlines": ceiling_lines(results, "acc")})
+        for metric, label in ACC_PANELS:
+            if all(metric in p for p in pts):
+                panels.append({"title": f"{label} vs {name} ({sub})", "xlabel": name,
+                               "ylabel": metric, "series": [{"name": "generated", "x": x,
+                                                             "y": [p[metric] for p in pts]}],
+                               "hlines": ceiling_lines(results, metric)})
     return plot_panels(panels, path, title="FD-clf is NOT Inception FID (classifier features)")
 
 
 def plot_convergence(runs: Dict[str, List[Dict[str, Any]]], path: str,
                      ceiling: Optional[Dict[str, Any]] = None) -> str:
-    """runs: objective -> eval records with "step", "fd_clf", "acc"."""
+    """runs: objective -> eval records with "step", "fd_clf", "acc" (and "acc_cb", plotted when
+    every record has it)."""
     panels = []
-    for metric, label in (("fd_clf", "FD-clf (lower is better)"), ("acc", "class accuracy")):
+    for metric, label in (("fd_clf", "FD-clf (lower is better)"), *ACC_PANELS):
+        if not all(metric in r for recs in runs.values() for r in recs):
+            continue
         panels.append({"title": f"{label} vs iterations", "xlabel": "iteration", "ylabel": metric,
                        "series": [{"name": obj, "x": [r["step"] for r in recs],
                                    "y": [r[metric] for r in recs]} for obj, recs in runs.items()],
                        "hlines": [{"name": "real (ceiling)", "y": ceiling[metric]}]
-                       if ceiling else []})
+                       if ceiling and metric in ceiling else []})
     return plot_panels(panels, path, title="Convergence: same backbone, data, batch, iterations")
 
 
@@ -507,8 +555,8 @@ def run_sweeps(ev: Evaluator, model, taus: Sequence[float],
             rec = ev.eval_model(model, n, steps, cfg, tau, seed, batch)
             slowest = max(slowest, rec["seconds"])
             results[key].append(rec)
-            print(f"[eval] {key} tau={tau} cfg={cfg}: acc={rec['acc']:.3f} "
-                  f"fd_clf={rec['fd_clf']:.3f} ({rec['seconds']}s)", flush=True)
+            print(f"[eval] {key} tau={tau} cfg={cfg}: {summary(rec)} ({rec['seconds']}s)",
+                  flush=True)
             if on_point:
                 on_point(results)
     if grid_png and (deadline is None or time.time() + slowest / 4 < deadline):
@@ -545,8 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--clf-iters", type=int, default=1500)
     ap.add_argument("--clf-batch", type=int, default=256)
     ap.add_argument("--clf-width", type=int, default=32)
-    ap.add_argument("--clf-max-seconds", type=float, default=None)
-    ap.add_argument("--retrain", action="store_true", help="train the classifier even if present")
+    ap.add_argument("--clf-max-seconds", type=float, default=None,
+                    help="time box of each classifier's training")
+    ap.add_argument("--cb-iters", type=int, default=None,
+                    help="colour-blind classifier iterations (default: --clf-iters)")
+    ap.add_argument("--cb-batch", type=int, default=None, help="(default: --clf-batch)")
+    ap.add_argument("--cb-width", type=int, default=None, help="(default: --clf-width)")
+    ap.add_argument("--retrain", action="store_true",
+                    help="train both classifiers even if present")
     ap.add_argument("--dit", default=None, help="DiT checkpoint dir (samples with its EMA weights)")
     ap.add_argument("--which", default="ema", choices=["ema", "model"])
     ap.add_argument("--vq", default=None, help="VQ checkpoint dir (decoder)")
@@ -569,22 +623,27 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def get_classifier(args: argparse.Namespace, device) -> Tuple[SmallCNN, Any, Dict[str, Any]]:
-    source = open_source(args.data, args.image_size, device=device)
-    if args.retrain or not os.path.exists(os.path.join(args.classifier, "index.json")):
-        clf, info = train_classifier(source, args.clf_iters, args.clf_batch, width=args.clf_width,
-                                     max_seconds=args.clf_max_seconds, seed=args.seed,
-                                     device=device)
-        x, y = source.render("test", min(2000, max(200, args.n)), args.seed)
-        _, logits = features_and_logits(clf, x)
-        info["heldout_real_acc"] = class_accuracy(logits, y)
-        info["image_size"] = args.image_size
-        print(f"[clf] trained: {info}", flush=True)
-        save_classifier(clf, args.classifier, source.labels, info)
-    else:
-        clf, config = load_classifier(args.classifier, device)
-        info = config.get("metrics", {})
-    return clf, source, info
+def get_classifier(args: argparse.Namespace, source, device, colour_blind: bool = False
+                   ) -> Tuple[SmallCNN, Dict[str, Any]]:
+    """The classifier in --classifier (the colour-blind one in its CB_SUBDIR sub-folder), trained
+    and saved there first when absent or with --retrain; -> (classifier, its training record)."""
+    out = os.path.join(args.classifier, CB_SUBDIR) if colour_blind else args.classifier
+    if not args.retrain and _has_parts(out):
+        clf, config = load_classifier(out, device)
+        return clf, config.get("metrics", {})
+    iters, batch, width = args.clf_iters, args.clf_batch, args.clf_width
+    if colour_blind:  # its own flags, defaulting to the colour classifier's budget
+        iters, batch, width = args.cb_iters or iters, args.cb_batch or batch, args.cb_width or width
+    clf, info = train_classifier(source, iters, batch, width=width,
+                                 max_seconds=args.clf_max_seconds, seed=args.seed, device=device,
+                                 colour_blind=colour_blind)
+    x, y = source.render("test", min(2000, max(200, args.n)), args.seed)
+    _, logits = features_and_logits(clf, x)
+    info["heldout_real_acc"] = class_accuracy(logits, y)
+    info["image_size"] = args.image_size
+    print(f"[{'cb' if colour_blind else 'clf'}] trained: {info}", flush=True)
+    save_classifier(clf, out, source.labels, info)
+    return clf, info
 
 
 def run(args: argparse.Namespace) -> Dict[str, Any]:
@@ -593,9 +652,12 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     tu.setup_precision()
     device = tu.pick_device(args.device)
     os.makedirs(args.out, exist_ok=True)
-    print(f"[eval] NOTE: {FD_NOTE}", flush=True)
-    clf, source, clf_info = get_classifier(args, device)
-    results: Dict[str, Any] = {"note": FD_NOTE, "classifier": clf_info}
+    print(f"[eval] NOTE: {FD_NOTE}\n[eval] NOTE: {CB_NOTE}", flush=True)
+    source = open_source(args.data, args.image_size, device=device)
+    clf, clf_info = get_classifier(args, source, device)
+    cb, cb_info = get_classifier(args, source, device, colour_blind=True)
+    results: Dict[str, Any] = {"note": FD_NOTE, "colour_blind_note": CB_NOTE,
+                               "classifier": clf_info, "colour_blind_classifier": cb_info}
     out_json = os.path.join(args.out, "results.json")
 
     def write(r: Dict[str, Any]) -> None:
@@ -603,13 +665,14 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
         with open(out_json, "w") as f:
             json.dump(results, f, indent=1)
 
-    ev = Evaluator(clf, source, n_ref=args.n, seed=args.seed)
+    ev = Evaluator(clf, source, n_ref=args.n, seed=args.seed, cb=cb)
     if args.images:
         ds = ImageFolder(args.images, args.image_size, classes=source.labels)
         x, y = ds.load_all()
         rec = ev.metrics(x, y)
         write({"images": args.images, "folder": rec, "ceiling": ev.ceiling(len(y))})
-        print(f"[eval] folder {args.images}: {rec}; ceiling {results['ceiling']}", flush=True)
+        print(f"[eval] folder {args.images} (n={rec['n']}): {summary(rec)}; ceiling "
+              f"{summary(results['ceiling'])}", flush=True)
     model = None
     if args.model:
         model = OnnxModel(args.model)
