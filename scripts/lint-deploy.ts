@@ -3,7 +3,7 @@
 //   facts.ts       what the files must agree with: the service's GET routes, port, drain delay,
 //                  environment names, providers and the paths it reads at run time
 //   images.ts      every Dockerfile, its .dockerignore, and the image's file layout
-//   versions.ts    the images' Node, package.json's engines and .ci/run's LTS_NODE: one LTS line
+//   versions.ts    .node-version, the npm script shell, the images' Node and package.json's engines: one LTS line
 //   compose.ts     docker/compose.yaml
 //   kubernetes.ts  the manifests under docker/k8s and kustomization.yaml
 // findings.ts, repository.ts and values.ts serve them all.
@@ -43,7 +43,8 @@ export function lintDeploy(root: string = REPO_ROOT): Finding[] {
     ...lintNodeVersions({
       packageJson: read('package.json'),
       packageLock: read('package-lock.json'),
-      ciRun: readIfThere('.ci/run') ?? '',
+      nodeVersion: readIfThere('.node-version') ?? '',
+      npmrc: readIfThere('.npmrc') ?? '',
       dockerfiles,
     }),
   );

