@@ -10,6 +10,9 @@ import type { Manifest } from '../src/model/manifest.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUNDLED_MODEL = `${ROOT}models/emoji-zoo-64`;
 export const BENCH_MODEL = `${ROOT}data/bench-model`;
+/** The repo's Python (training/requirements.txt in .venv/, made by `npm run python:env`): the one
+ * interpreter every benchmark runs its Python helpers with. */
+export const PYTHON = `${ROOT}.venv/bin/python`;
 
 export type Flags = Record<string, string>;
 
@@ -34,7 +37,7 @@ export function modelDir(f: Flags): string {
   if (!existsSync(`${dir}/manifest.json`)) {
     throw new Error(
       `${dir}/manifest.json not found. Make the random-weight bench model first:\n` +
-        '  cd training && /usr/bin/python3 ../bench/make_bench_model.py --out ../data/bench-model',
+        `  npm run python:env && cd training && ${PYTHON} ../bench/make_bench_model.py --out ../data/bench-model`,
     );
   }
   return dir;

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { defaultTau, loadModelSpec } from '../src/model/manifest.js';
 import { OrtModel } from '../src/model/sessions.js';
 import { guideAll, type StepBatch } from '../src/engine/runner.js';
-import { ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './cli.js';
+import { PYTHON, ROOT, describe, flags, fmt, modelDir, num, readManifest, table, threads } from './cli.js';
 
 export interface DitConfig {
   latent_size: number;
@@ -87,7 +87,7 @@ for (const batch of f['batches']!.split(',').map(Number)) {
   breakdown = gemms;
   const flops = gemms.reduce((sum, x) => sum + gemmFlops(x), 0);
   const path = `${ROOT}data/gemm-b${batch}.onnx`;
-  execFileSync('/usr/bin/python3', [`${ROOT}bench/make_gemm_graph.py`, '--shapes', JSON.stringify(gemms), '--out', path]);
+  execFileSync(PYTHON, [`${ROOT}bench/make_gemm_graph.py`, '--shapes', JSON.stringify(gemms), '--out', path]);
   const session = await ort.InferenceSession.create(path, {
     executionProviders: ['cpu'], intraOpNumThreads: nThreads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
   });

@@ -6,7 +6,7 @@ so both sides must read them from the same place: this writes
     OUT/ckpt/vq, OUT/ckpt/dit   purrception.ckpt.v1 checkpoints (random weights, rounded to fp16)
     OUT/manifest.json, step.onnx, decode.onnx   exported from those checkpoints
 
-    cd training && /usr/bin/python3 ../bench/make_bench_model.py --preset emoji-zoo-64 --out ../data/bench-model
+    cd training && ../.venv/bin/python ../bench/make_bench_model.py --preset emoji-zoo-64 --out ../data/bench-model
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ the optimizer cannot merge them), all reading one shared input per entry. Each p
 one element with Slice (a free op; the product itself is computed in full) and the elements are
 concatenated into the single output, so nothing large crosses into JavaScript.
 
-    /usr/bin/python3 bench/make_gemm_graph.py --shapes '[{"g":0,"m":1024,"k":256,"n":768,"count":8}]' --out data/gemm.onnx
+    .venv/bin/python bench/make_gemm_graph.py --shapes '[{"g":0,"m":1024,"k":256,"n":768,"count":8}]' --out data/gemm.onnx
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Plot bench/quality-cost.ts's JSON: distance to the reference solution against model evaluations
 (codes differing, pixel RMSE) per configuration, and images/s against the same axis.
 
-    /usr/bin/python3 bench/plot_quality_cost.py runs/quality-cost/quality-cost.json docs/samplers.png
+    .venv/bin/python bench/plot_quality_cost.py runs/quality-cost/quality-cost.json docs/samplers.png
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 // Images through the service (POST /generate, JSON with codes) and their scores by the training
-// pipeline's classifier (`python3 -m purrception.evaluate --images`): the part the quality benchmarks
-// (quality-cost.ts, objectives.ts) share.
+// pipeline's classifier (`.venv/bin/python -m purrception.evaluate --images`): the part the quality
+// benchmarks (quality-cost.ts, objectives.ts) share.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import type { GenerateJson } from '../src/http/schemas.js';
-import { ROOT } from './cli.js';
+import { PYTHON, ROOT } from './cli.js';
 
 export interface Image {
   label: string;
@@ -81,7 +81,7 @@ export function scoreRun(name: string, run: Run, scoring: Scoring): { acc: numbe
   }
   const out = join(resolve(scoring.out), 'eval', safe);
   const result = spawnSync(
-    '/usr/bin/python3',
+    PYTHON,
     ['-m', 'purrception.evaluate', '--data', resolve(scoring.data), '--classifier', resolve(scoring.classifier), '--images', dir, '--out', out],
     { cwd: join(ROOT, 'training'), stdio: ['ignore', 'inherit', 'inherit'] },
   );

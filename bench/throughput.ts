@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EngineClient } from '../src/engine/client.js';
 import { defaultTau } from '../src/model/manifest.js';
-import { ROOT, describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
+import { PYTHON, ROOT, describe, flags, modelDir, num, readManifest, table, threads } from './cli.js';
 import { benchConfig, body, closedLoop, ok, startService } from './service.js';
 import { closedLoopSeconds } from './timing.js';
 
@@ -31,7 +31,7 @@ let torchRate = NaN;
 if (existsSync(`${ckptDir}/dit`) && existsSync(`${ckptDir}/vq`)) {
   const rounds = Math.max(1, Math.round(images / concurrency));
   const run = spawnSync(
-    '/usr/bin/python3',
+    PYTHON,
     [`${ROOT}bench/torch_sampler.py`, '--ckpt', ckptDir, '--batch', String(concurrency), '--steps', String(steps),
       '--rounds', String(rounds), '--threads', String(nThreads), '--cfg', String(manifest.defaults.cfg), '--tau', String(defaultTau(manifest))],
     { encoding: 'utf8' },

@@ -2,7 +2,7 @@
 (`purrception.sample.sample` + `decode_latents` + `to_uint8`) on the checkpoint the benchmark model
 was exported from. Prints one JSON line: {"images_per_s", "seconds", "images", ...}.
 
-    /usr/bin/python3 bench/torch_sampler.py --ckpt data/bench-model/ckpt --batch 8 --steps 10 --rounds 3
+    .venv/bin/python bench/torch_sampler.py --ckpt data/bench-model/ckpt --batch 8 --steps 10 --rounds 3
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 mkdir -p "$OUT"
 WORK=${WORK:-$(mktemp -d /tmp/purrception-gpu-bench.XXXXXX)}
+mkdir -p "$WORK"   # a given WORK may not exist yet: the records below go there from the start
 RECORDS=$WORK/records.jsonl
 : > "$RECORDS"
 exec > >(tee -a "$OUT/run.log") 2>&1
@@ -44,10 +45,11 @@ stage() {
   echo "=== $name: exit $rc in $(( $(date +%s) - t0 ))s ==="
 }
 
-# Python with torch: $PYTHON, else the first of these that imports it (the GPU image keeps it in a venv)
+# Python with torch: $PYTHON, else the first of these that imports it: the GPU image's venv (CUDA
+# torch), then the repo's .venv (npm run python:env; CPU torch, for --smoke here), then the PATH's
 PY=${PYTHON:-}
 if [ -z "$PY" ]; then
-  for cand in /opt/torch/.venv/bin/python3 python3 /usr/bin/python3; do
+  for cand in /opt/torch/.venv/bin/python3 "$ROOT/.venv/bin/python" python3 /usr/bin/python3; do
     if command -v "$cand" >/dev/null 2>&1 && "$cand" -c "import torch, onnx" >/dev/null 2>&1; then PY=$cand; break; fi
   done
 fi

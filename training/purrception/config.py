@@ -69,10 +69,6 @@ class DiTConfig:
     def null_class(self) -> int:
         return self.num_classes
 
-    @property
-    def num_tokens(self) -> int:
-        return (self.latent_size // self.patch_size) ** 2
-
 
 def from_dict(cls: Type[T], d: Dict[str, Any]) -> T:
     """Build a config dataclass from a dict (e.g. a checkpoint's JSON), ignoring unknown keys."""

@@ -17,10 +17,10 @@
    sampler's barycenter uses the raw `embedding.weight` instead: the same when the stored rows are
    unit vectors, otherwise our export follows training, not that sampler.
 
-    python3 -m purrception.convert --dit-ckpt purrception.pth --vq-ckpt vq-f8.ckpt \\
+    ../.venv/bin/python -m purrception.convert --dit-ckpt purrception.pth --vq-ckpt vq-f8.ckpt \\
         --out ../models/purrception-dit-b2 --labels-file imagenet_labels.txt
-    python3 -m purrception.convert --dit-ckpt purrception-ds8.pth --vq-ckpt vq_ds8_c2i.pt \\
-        --vq-layout llamagen --out ../models/purrception-dit-b2-ds8
+    ../.venv/bin/python -m purrception.convert --dit-ckpt purrception-ds8.pth \\
+        --vq-ckpt vq_ds8_c2i.pt --vq-layout llamagen --out ../models/purrception-dit-b2-ds8
 """
 
 from __future__ import annotations

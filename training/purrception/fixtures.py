@@ -10,8 +10,9 @@ class table) so class, cfg, tau and t visibly change the output the service test
 Its weights are rounded to fp16 values and stored as fp16 in the graphs (computed in fp32) to keep
 the files small.
 
-    cd training && /usr/bin/python3 -m purrception.fixtures            # -> ../test/fixtures/tiny
-    cd training && /usr/bin/python3 -m purrception.fixtures --objective cfm   # cfm-endpoint, dfm
+    npm run fixtures        # all of them, with the repo's .venv (npm run python:env)
+    cd training && ../.venv/bin/python -m purrception.fixtures     # -> ../test/fixtures/tiny
+    cd training && ../.venv/bin/python -m purrception.fixtures --objective cfm   # cfm-endpoint, dfm
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ Checkpoints are never committed; the model directory is. A session that does not
 session's checkpoints rebuilds them from manifest.json (configs, step count, CPU cost) and the ONNX
 graphs (weights), then continues with the usual commands:
 
-    python3 -m purrception.model_dir --model ../models/emoji-zoo-64 --out RUNS
-    python3 -m purrception.data bank --vq RUNS/vq ...          # same codebook, same codes
-    python3 -m purrception.train_dit --out RUNS/dit ...        # resumes at the exported step
+    ../.venv/bin/python -m purrception.model_dir --model ../models/emoji-zoo-64 --out RUNS
+    ../.venv/bin/python -m purrception.data bank --vq RUNS/vq ...      # same codebook, same codes
+    ../.venv/bin/python -m purrception.train_dit --out RUNS/dit ...    # resumes at its step
 
 The weights are the served ones (the DiT's EMA, fp16-rounded when exported with --fp16-weights), so
-the DiT resumes with raw weights = EMA and fresh AdamW moments, as every resume here does. Every
+the DiT resumes with raw weights = EMA and fresh AdamW moments (a model directory holds no optimizer
+state: train_dit says so and warms the LR up again, where its own checkpoints restore it). Every
 recovered module is checked against its graph: the same inputs through PyTorch and onnxruntime must
 agree, otherwise nothing is written.
 """

@@ -8,8 +8,9 @@
            evaluated every N iterations
 
 After every stage (and every sweep point) WORK/report (logs, JSON, plots, classifier) is packed into
-OUT/results.tar.gz, so a crash or a kill later keeps what came before. OUT stays at 7 files:
-vq (index + 1 part), dit (index + 3 parts), results.tar.gz.
+OUT/results.tar.gz, so a crash or a kill later keeps what came before. OUT stays at 6 files (8 at
+most come back): vq (index + 1 part), dit (index + 2 parts: fp16 weights and the fp32 AdamW state,
+which a resumed run continues from), results.tar.gz.
 
     python3 -m purrception.pipeline --out OUT [--smoke] [--budget 540]
 (training/scripts/gpu_train.sh sets PYTHONPATH and picks the Python that has torch.)

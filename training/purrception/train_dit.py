@@ -1,18 +1,23 @@
 """Train the DiT on a latent bank: --objective purrception (variational flow matching) | cfm | dfm.
 
-    python3 -m purrception.train_dit --preset emoji-zoo-64-patch --bank runs/bank.pt \
+    ../.venv/bin/python -m purrception.train_dit --preset emoji-zoo-64-patch --bank runs/bank.pt \
         --out runs/dit --max-seconds 240 --batch 256
     torchrun --nproc_per_node 8 -m purrception.train_dit ...       (DDP when WORLD_SIZE > 1)
 
 AdamW (lr 1e-4, wd 0.01), linear LR warm-up, gradient clipping 1.0, EMA with warm-up
-(decay = min(decay, (1+step)/(10+step))), bf16 autocast on CUDA, optional torch.compile.
+(decay = min(decay, (1+step)/(10+step))), optional torch.compile. --bf16 runs the forward under
+bf16 autocast (CPU or CUDA; the default is bf16 on CUDA, fp32 on CPU) with the losses in fp32; no
+loss scaling (bf16 has fp32's exponent range). Logged metrics are means over the --log-every steps,
+summed on the device and read once per log line (no host sync per step).
 
-Checkpoints (checkpoint.save_parts: index.json + fp16 parts <= 15 MiB) hold "ema" (served) and
-"model" (raw) weights; the config holds the resolved DiTConfig, the VQ config and labels of the
-bank, the step, the loss history and the --eval-every records. Resuming (automatic when --out holds
-a checkpoint) keeps the raw and EMA weights (fp16-rounded), the step counter (the EMA warm-up and the
-data stream continue from it) and the histories; the AdamW moments restart (a --warmup of LR
-re-estimates them), so several short runs add up to one long one.
+Checkpoints (checkpoint.save_parts: index.json + parts <= 15 MiB) hold "ema" (served) and "model"
+(raw) weights in fp16 and the AdamW state ("optim", fp32; --no-save-optimizer leaves it out); the
+config holds the resolved DiTConfig, the precision, the VQ config and labels of the bank, the step,
+the loss history and the --eval-every records. Resuming (automatic when --out holds a checkpoint)
+keeps the raw and EMA weights (fp16-rounded), the AdamW moments, the step counter (the EMA warm-up
+and the data stream continue from it) and the histories, so several short runs add up to one long
+one. A checkpoint without optimizer state (one recovered by model_dir, or saved with
+--no-save-optimizer) resumes with fresh moments and a --warmup of LR that re-estimates them.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from . import trainutil as tu
-from .checkpoint import load_parts, save_parts, select
+from .checkpoint import OPTIM_KEY, load_parts, save_parts, select
 from .config import OBJECTIVES, PRESETS, DiTConfig, from_dict, get_preset, to_dict
 from .data import LatentBank, make_generator
 
@@ -48,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--warmup", type=int, default=200,
-                    help="LR warm-up steps (also after a resume)")
+                    help="LR warm-up steps (again after a resume without optimizer state)")
     ap.add_argument("--cosine", action="store_true",
                     help="decay the LR to 0.1x over this session's time box (a final session)")
     ap.add_argument("--grad-clip", type=float, default=1.0)
@@ -56,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--save-every-s", type=float, default=60.0)
     ap.add_argument("--no-save-raw", action="store_true", help="checkpoint the EMA weights only")
-    ap.add_argument("--save-optimizer", action="store_true",
-                    help="also torch.save the AdamW state to <out>.optim.pt (exact resume, big)")
+    ap.add_argument("--no-save-optimizer", action="store_true",
+                    help="leave the AdamW state (fp32, 2x the weights) out of the checkpoint")
     ap.add_argument("--eval-every", type=int, default=0,
                     help="every N steps: sample with the EMA weights, record accuracy and FD-clf")
     ap.add_argument("--eval-classifier", default=None, help="classifier parts (evaluate.py)")
@@ -69,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-cfg", type=float, default=1.3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--compile", action="store_true", help="torch.compile (torch >= 2)")
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                    help="bf16 autocast of the forward, losses in fp32 (default: on CUDA only)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile")
     ap.add_argument("--no-resume", action="store_true")
     return ap
 
@@ -87,53 +94,64 @@ def resolve_config(args: argparse.Namespace, bank: LatentBank) -> DiTConfig:
     return dataclasses.replace(cfg, **tu.parse_overrides(args.override))
 
 
+def load_or_init(args: argparse.Namespace, bank: LatentBank, cfg: DiTConfig) -> Dict[str, Any]:
+    """Model, EMA and the running records: from --out's checkpoint when resuming, else fresh."""
+    from .models.dit import DiT
+
+    if args.no_resume or not os.path.exists(os.path.join(args.out, "index.json")):
+        model = DiT(cfg)
+        return {"cfg": cfg, "model": model, "ema": copy.deepcopy(model), "step": 0,
+                "history": [], "evals": [], "cost": None, "optim": None, "resumed": False}
+    state, config = load_parts(args.out)
+    cfg = from_dict(DiTConfig, config["dit"])
+    if cfg.objective != args.objective:
+        raise ValueError(f"{args.out} holds a {cfg.objective} model, not {args.objective}")
+    fp_ckpt = (config.get("bank") or {}).get("codebook_sha1")
+    fp_bank = bank.meta.get("codebook_sha1")
+    if fp_ckpt and fp_bank and fp_ckpt != fp_bank:
+        raise ValueError(f"{args.bank} was encoded with another codebook ({fp_bank}) than the "
+                         f"one {args.out} was trained on ({fp_ckpt}); re-encode with that VQ")
+    model, ema = DiT(cfg), DiT(cfg)
+    model.load_state_dict(select(state, "model", "ema"))
+    ema.load_state_dict(select(state, "ema", "model"))
+    return {"cfg": cfg, "model": model, "ema": ema, "step": int(config.get("step", 0)),
+            "history": list(config.get("history", [])), "evals": list(config.get("evals", [])),
+            "cost": config.get("cost"), "optim": state.get(OPTIM_KEY), "resumed": True}
+
+
 def train(args: argparse.Namespace) -> Dict[str, Any]:
     dist = tu.Dist()
     tu.setup_precision()
     device = tu.pick_device(args.device)
+    bf16 = tu.resolve_bf16(args.bf16, device)
     torch.manual_seed(args.seed + dist.rank)
     log = tu.JsonLog(args.log or (args.out.rstrip("/") + ".log.jsonl"), enabled=dist.main)
-    from .models.dit import DiT
     from .objectives import loss_fn
 
     bank = LatentBank.load(args.bank, device)
-    cfg = resolve_config(args, bank)
-    step, history, evals = 0, [], []
+    run = load_or_init(args, bank, resolve_config(args, bank))
+    cfg, model, ema = run["cfg"], run["model"], run["ema"]
+    step, history, evals = run["step"], run["history"], run["evals"]
     cost = tu.Cost()
-    resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
-    if resume:
-        state, config = load_parts(args.out)
-        cfg = from_dict(DiTConfig, config["dit"])
-        if cfg.objective != args.objective:
-            raise ValueError(f"{args.out} holds a {cfg.objective} model, not {args.objective}")
-        model = DiT(cfg)
-        model.load_state_dict(select(state, "model", "ema"))
-        ema = DiT(cfg)
-        ema.load_state_dict(select(state, "ema", "model"))
-        fp_ckpt = (config.get("bank") or {}).get("codebook_sha1")
-        fp_bank = bank.meta.get("codebook_sha1")
-        if fp_ckpt and fp_bank and fp_ckpt != fp_bank:
-            raise ValueError(f"{args.bank} was encoded with another codebook ({fp_bank}) than the "
-                             f"one {args.out} was trained on ({fp_ckpt}); re-encode with that VQ")
-        step = int(config.get("step", 0))
-        history, evals = list(config.get("history", [])), list(config.get("evals", []))
-        cost.resume(config.get("cost"))
-        if dist.main:
-            print(f"[dit] resumed {args.out} at step {step}", flush=True)
-    else:
-        model = DiT(cfg)
-        ema = copy.deepcopy(model)
+    cost.resume(run["cost"])
+    if run["resumed"] and dist.main:
+        print(f"[dit] resumed {args.out} at step {step}", flush=True)
     model.to(device).train()
     ema.to(device).eval().requires_grad_(False)
     codebook = bank.codebook.to(device)
+    precision = "bf16" if bf16 else "fp32"
     if dist.main:
         print(f"[dit] {args.objective}: {tu.count_params(model) / 1e6:.2f}M params, {cfg}, bank "
-              f"{len(bank)} latents, device {device}, world {dist.world}", flush=True)
+              f"{len(bank)} latents, device {device}, {precision}, world {dist.world}", flush=True)
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd,
                             betas=(0.9, 0.999))
-    if args.save_optimizer and resume and os.path.exists(args.out.rstrip("/") + ".optim.pt"):
-        opt.load_state_dict(torch.load(args.out.rstrip("/") + ".optim.pt", map_location=device))
+    # Restored moments need no warm-up: the session continues the run where it stopped.
+    restored = run["resumed"] and tu.restore_optimizer(opt, run["optim"], "dit")
+    warmup = 0 if restored else args.warmup
+    log.write({"start": {"step": step, "precision": precision, "optimizer_restored": restored,
+                         "warmup": warmup, "batch": args.batch, "seed": args.seed,
+                         "device": str(device), "world": dist.world, "torch": torch.__version__}})
     net = tu.maybe_compile(model, args.compile)
     if dist.enabled:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -165,41 +183,46 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         state = {"ema": tu.clean_state_dict(ema)}
         if not args.no_save_raw:
             state["model"] = tu.clean_state_dict(model)
+        if not args.no_save_optimizer:
+            state[OPTIM_KEY] = tu.optimizer_state(opt)
         config = {"kind": "dit", "dit": to_dict(cfg), "objective": args.objective, "step": step,
+                  "precision": precision,
                   "vq": bank.meta.get("vq"), "labels": bank.meta.get("labels"),
                   "ema_decay": args.ema_decay, "history": history[-500:], "evals": evals,
                   "bank": {k: v for k, v in bank.meta.items() if k not in ("vq", "labels")},
                   "args": {k: v for k, v in vars(args).items() if k != "override"},
                   "override": tu.parse_overrides(args.override), "cost": cost.so_far()}
         save_parts(state, config, args.out)
-        if args.save_optimizer:
-            torch.save(opt.state_dict(), args.out.rstrip("/") + ".optim.pt")
 
     box = tu.TimeBox(args.iters, args.max_seconds)
     local, t_log, last_save = 0, time.time(), time.time()
     stop = box.iters is not None and box.iters <= 0
+    sums = tu.MetricSums()
     metrics: Dict[str, Any] = {}
     while not stop:
-        tu.set_lr(opt, tu.lr_at(args.lr, local, args.warmup, box.progress(local), args.cosine))
+        tu.set_lr(opt, tu.lr_at(args.lr, local, warmup, box.progress(local), args.cosine))
         z1, codes, y = bank.sample(batch, g)
-        with tu.autocast(device):
+        with tu.autocast(device, bf16):
             loss, m = loss_fn(args.objective, net, z1, codes, y, codebook, generator=g)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
         opt.step()
         tu.ema_update(ema, model, tu.ema_decay(args.ema_decay, step))
+        sums.add({**m, "grad_norm": gnorm})
         step += 1
         local += 1
         # Every rank stops at the same step: the time box is checked collectively every 10 steps.
         stop = (box.iters is not None and local >= box.iters) or (
             local % 10 == 0 and dist.any_true(box.done(local), device))
         if dist.main and (local % args.log_every == 0 or stop):
-            dt = time.time() - t_log
-            n_it = args.log_every if local % args.log_every == 0 else local % args.log_every
-            metrics = {"step": step, **{k: round(float(v), 5) for k, v in m.items()},
-                       "grad_norm": round(float(gnorm), 4), "lr": opt.param_groups[0]["lr"],
-                       "it_s": round(n_it / max(dt, 1e-9), 2), "elapsed": round(box.elapsed, 1)}
+            n_it = sums.count
+            means = sums.means()
+            metrics = {"step": step, **{k: round(v, 5) for k, v in means.items()},
+                       "grad_norm": round(means["grad_norm"], 4),
+                       "lr": opt.param_groups[0]["lr"],
+                       "it_s": round(n_it / max(time.time() - t_log, 1e-9), 2),
+                       "elapsed": round(box.elapsed, 1)}
             history.append(metrics)
             log.write(metrics, prefix=f"[dit:{args.objective}]")
             t_log = time.time()
@@ -212,7 +235,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
             last_save = time.time()
     checkpoint()
     summary = {"objective": args.objective, "step": step, "session_steps": local,
-               "seconds": round(box.elapsed, 1), "last": metrics, "evals": evals,
+               "seconds": round(box.elapsed, 1), "precision": precision,
+               "optimizer_restored": restored, "last": metrics, "evals": evals,
                "params": tu.count_params(model), "cost": cost.so_far()}
     dist.close()
     return summary

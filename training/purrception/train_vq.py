@@ -1,16 +1,19 @@
 """Train the VQ tokenizer: reconstruction (L1 + L2 + image-gradient L1) + codebook/commitment loss,
-dead-code restarts, AdamW, bf16 autocast on CUDA. Time-boxed by --iters and --max-seconds.
-The patch tokenizer (arch "patch") fits its codebook by k-means first and trains only its decoder.
+dead-code restarts, AdamW, bf16 autocast of the forward (--bf16; default: on CUDA only), losses in
+fp32. Time-boxed by --iters and --max-seconds. The patch tokenizer (arch "patch") fits its codebook
+by k-means first and trains only its decoder.
 
-    python3 -m purrception.train_vq --preset emoji-zoo-64-patch --data ../data/emoji-zoo \
-        --out runs/vq --lr 1e-3 --max-seconds 90
+    ../.venv/bin/python -m purrception.train_vq --preset emoji-zoo-64-patch \
+        --data ../data/emoji-zoo --out runs/vq --lr 1e-3 --max-seconds 90
 
-Checkpoints are part directories (checkpoint.save_parts: index.json + fp16 parts <= 15 MiB) holding
-the weights under "model" and, in the config, the resolved VQConfig, the step and the labels.
-Resuming (automatic when --out holds a checkpoint; --no-resume starts over) keeps the weights (as
-stored, fp16-rounded), the step counter and the metric history. It does not keep the AdamW moments
-(they would triple the size; a short LR warm-up re-estimates them) nor the sampler state (the data
-generator is re-seeded with seed + step, so a resumed run does not replay earlier batches).
+Checkpoints are part directories (checkpoint.save_parts: index.json + parts <= 15 MiB) holding
+the weights under "model" (fp16), the AdamW state under "optim" (fp32; --no-save-optimizer leaves
+it out) and, in the config, the resolved VQConfig, the precision, the step and the labels. Resuming
+(automatic when --out holds a checkpoint; --no-resume starts over) keeps the weights (as stored,
+fp16-rounded), the AdamW moments (without them, e.g. in a checkpoint recovered by model_dir, a
+--warmup of LR re-estimates them), the step counter and the metric history. It does not keep the
+sampler state (the data generator is re-seeded with seed + step, so a resumed run does not replay
+earlier batches). Logged losses are means over the --log-every steps, read once per log line.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ import torch
 import torch.nn.functional as F
 
 from . import trainutil as tu
-from .checkpoint import load_parts, save_parts, select
-from .config import PRESETS, from_dict, get_preset, to_dict, VQConfig
+from .checkpoint import OPTIM_KEY, load_parts, save_parts, select
+from .config import PRESETS, VQConfig, from_dict, get_preset, to_dict
 from .data import make_generator, open_source, to_uint8
 
 
@@ -48,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--wd", type=float, default=0.0)
     ap.add_argument("--warmup", type=int, default=100,
-                    help="LR warm-up steps (also after a resume)")
+                    help="LR warm-up steps (again after a resume without optimizer state)")
     ap.add_argument("--l1", type=float, default=1.0, help="L1 reconstruction weight")
     ap.add_argument("--l2", type=float, default=1.0, help="L2 reconstruction weight")
     ap.add_argument("--grad-loss", type=float, default=0.5,
@@ -61,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="no restarts after this fraction of the time box (decoder settles)")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--save-every-s", type=float, default=120.0)
+    ap.add_argument("--no-save-optimizer", action="store_true",
+                    help="leave the AdamW state (fp32, 2x the trained weights) out of checkpoints")
     ap.add_argument("--eval-n", type=int, default=512, help="held-out images for the final PSNR")
     ap.add_argument("--curve-every-s", type=float, default=0.0,
                     help="held-out PSNR every S wall seconds, logged against the CPU time spent "
@@ -72,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--recon-png", default=None, help="write a real/reconstruction grid here")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--compile", action="store_true", help="torch.compile (torch >= 2)")
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                    help="bf16 autocast of the forward, losses in fp32 (default: on CUDA only)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile")
     ap.add_argument("--no-resume", action="store_true")
     return ap
 
@@ -136,15 +143,27 @@ class CpuCurve:
                                   "wall_s": round(self.last - self.wall0, 1)}}, prefix="[vq]")
 
 
+def reconstruction_loss(args: argparse.Namespace, x_rec: torch.Tensor,
+                        x: torch.Tensor) -> torch.Tensor:
+    """L1 + L2 (+ image-gradient L1) in fp32, whatever precision the forward ran in."""
+    x_rec = x_rec.float()
+    rec = args.l1 * F.l1_loss(x_rec, x) + args.l2 * F.mse_loss(x_rec, x)
+    if args.grad_loss > 0:
+        rec = rec + args.grad_loss * image_grad_l1(x_rec, x)
+    return rec
+
+
 def train(args: argparse.Namespace) -> Dict[str, Any]:
     tu.setup_precision()
     device = tu.pick_device(args.device)
+    bf16 = tu.resolve_bf16(args.bf16, device)
+    precision = "bf16" if bf16 else "fp32"
     torch.manual_seed(args.seed)
     log = tu.JsonLog(args.log or (args.out.rstrip("/") + ".log.jsonl"))
 
     vq_cfg, _ = get_preset(args.preset)
     vq_cfg = dataclasses.replace(vq_cfg, **tu.parse_overrides(args.override))
-    step, history = 0, []
+    step, history, saved_optim = 0, [], None
     cost = tu.Cost()
     from .models import build_vq
 
@@ -155,6 +174,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         vq = build_vq(vq_cfg)
         vq.load_state_dict(select(state, "model"))
         step, history = int(config.get("step", 0)), list(config.get("history", []))
+        saved_optim = state.get(OPTIM_KEY)
         cost.resume(config.get("cost"))
         print(f"[vq] resumed {args.out} at step {step}", flush=True)
     else:
@@ -165,7 +185,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         vq.to(memory_format=torch.channels_last)
     source = open_source(args.data, vq_cfg.image_size, device=device)
     print(f"[vq] {tu.count_params(vq) / 1e6:.2f}M params, {vq_cfg}, data {args.data} "
-          f"({getattr(source, 'num_classes', '?')} classes), device {device}", flush=True)
+          f"({getattr(source, 'num_classes', '?')} classes), device {device}, {precision}",
+          flush=True)
 
     # The patch tokenizer's codebook is its k-means fit: only the decoder learns, and unused codes
     # were re-seeded by k-means already.
@@ -173,6 +194,12 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     params = [p for name, p in vq.named_parameters()
               if not (frozen_codebook and name.startswith("quantize."))]
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.99), weight_decay=args.wd)
+    # Restored moments need no warm-up: the session continues the run where it stopped.
+    restored = resume and tu.restore_optimizer(opt, saved_optim, "vq")
+    warmup = 0 if restored else args.warmup
+    log.write({"start": {"step": step, "precision": precision, "optimizer_restored": restored,
+                         "warmup": warmup, "batch": args.batch, "seed": args.seed,
+                         "device": str(device), "torch": torch.__version__}})
     model = tu.maybe_compile(vq, args.compile)
     g = make_generator(device, args.seed + step, "train")
     K = vq_cfg.codebook_size
@@ -183,10 +210,14 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     config_extra = {"labels": list(getattr(source, "labels", [])), "data": args.data}
 
     def checkpoint(metrics: Dict[str, Any]) -> None:
-        config = {"kind": "vq", "vq": to_dict(vq_cfg), "cost": cost.so_far(),
-                  "step": step, "history": history[-200:], "metrics": metrics,
+        config = {"kind": "vq", "vq": to_dict(vq_cfg), "precision": precision,
+                  "cost": cost.so_far(), "step": step, "history": history[-200:],
+                  "metrics": metrics,
                   "args": {k: v for k, v in vars(args).items() if k != "override"}, **config_extra}
-        save_parts({"model": tu.clean_state_dict(vq)}, config, args.out)
+        state = {"model": tu.clean_state_dict(vq)}
+        if not args.no_save_optimizer:
+            state[OPTIM_KEY] = tu.optimizer_state(opt)
+        save_parts(state, config, args.out)
 
     metrics: Dict[str, Any] = {}
     curve = (CpuCurve(vq, source, args.curve_n, device, args.seed, log)
@@ -200,27 +231,27 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         # Data-dependent codebook init: every code starts at an encoder output of the first batch
         # (the default init, uniform in +-1/K, sends all positions to a handful of codes).
         x, _ = source.sample(args.batch, g)
-        with torch.no_grad(), tu.autocast(device):
+        with torch.no_grad(), tu.autocast(device, bf16):
             z_e = vq.encode(x)
         vq.restart_dead_codes(z_e.float(), torch.zeros(K, device=device))
     if curve is not None:
         curve.point(step)
+    sums = tu.MetricSums()
     while not box.done(local):
         prog = box.progress(local)
-        tu.set_lr(opt, tu.lr_at(args.lr, local, args.warmup, prog, cosine=True))
+        tu.set_lr(opt, tu.lr_at(args.lr, local, warmup, prog, cosine=True))
         x, _ = source.sample(args.batch, g)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        with tu.autocast(device):
+        with tu.autocast(device, bf16):
             x_rec, vq_loss, codes = model(x)
         x_rec = x_rec.float()
-        rec = args.l1 * F.l1_loss(x_rec, x) + args.l2 * F.mse_loss(x_rec, x)
-        if args.grad_loss > 0:
-            rec = rec + args.grad_loss * image_grad_l1(x_rec, x)
+        rec = reconstruction_loss(args, x_rec, x)
         loss = rec + vq_loss.float()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sums.add({"loss": loss, "rec": rec, "vq": vq_loss})
         step += 1
         local += 1
         with torch.no_grad():
@@ -233,17 +264,18 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         # Dead-code restarts: codes unused for a whole window get re-seeded with encoder outputs.
         if args.restart_every and not frozen_codebook and local % args.restart_every == 0:
             if prog < args.restart_until:
-                with torch.no_grad(), tu.autocast(device):
+                with torch.no_grad(), tu.autocast(device, bf16):
                     z_e = vq.encode(x)
                 restarted += vq.restart_dead_codes(z_e.float(), usage)
             usage.zero_()
         if local % args.log_every == 0 or box.done(local):
             used, ppl = tu.usage_stats(usage_log)
             dt = time.time() - t_log
-            metrics = {"step": step, "loss": float(loss), "rec": float(rec), "vq": float(vq_loss),
+            n_it = sums.count
+            metrics = {"step": step, **sums.means(),
                        "psnr": tu.psnr(x_rec.clamp(-1, 1), x), "codes_used": used,
                        "perplexity": ppl, "restarted": restarted, "lr": opt.param_groups[0]["lr"],
-                       "img_s": args.log_every * args.batch / max(dt, 1e-9),
+                       "img_s": n_it * args.batch / max(dt, 1e-9),
                        "elapsed": round(box.elapsed, 1)}
             history.append({k: metrics[k]
                             for k in ("step", "loss", "psnr", "codes_used", "perplexity")})
@@ -262,6 +294,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     final.update({"step": step, "session_steps": local, "seconds": round(box.elapsed, 1),
                   "train_psnr": metrics.get("psnr"), "codes_used": metrics.get("codes_used"),
                   "perplexity": metrics.get("perplexity"), "restarted": restarted,
+                  "precision": precision, "optimizer_restored": restored,
                   "cost": cost.so_far()})
     log.write({"final": final}, prefix="[vq]")
     checkpoint(final)

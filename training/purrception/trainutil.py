@@ -1,8 +1,10 @@
 """Shared plumbing of the trainers: device and precision setup, distributed init, EMA, time boxes,
-JSON-lines logs and loading trained parts back into modules.
+JSON-lines logs, metric sums, optimizer state in checkpoints and loading trained parts back into
+modules.
 
-Runs unchanged on PyTorch 1.13 CPU and PyTorch 2.x CUDA: bf16 autocast on CUDA only, TF32 matmuls
-allowed, `torch.compile` only under torch >= 2 and only when asked for.
+Targets PyTorch 2.x (the repo's .venv pins 2.13; the GPU machine brings its own 2.x): bf16 autocast
+on CUDA by default and on CPU when asked for (--bf16), TF32 matmuls allowed, `torch.compile` only
+when asked for.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ import torch.nn as nn
 
 from .checkpoint import load_parts, select
 from .config import DiTConfig, VQConfig, from_dict
-
-TORCH2 = int(torch.__version__.split(".")[0]) >= 2
-
 
 # ------------------------------------------------------------------------------------------------
 # Device, precision, compile
@@ -43,19 +42,22 @@ def setup_precision() -> None:
         torch.backends.cudnn.benchmark = True
 
 
-def autocast(device: torch.device, enabled: bool = True):
-    """bf16 autocast on CUDA; a no-op elsewhere (CPU bf16 is slow on the test machines)."""
-    if enabled and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+def resolve_bf16(flag: Optional[bool], device: torch.device) -> bool:
+    """--bf16 / --no-bf16 as given; left out, bf16 on CUDA only (CPUs without AVX512-BF16 or AMX,
+    such as the 2-core test machines, emulate bf16 matmuls and run slower than fp32)."""
+    return device.type == "cuda" if flag is None else bool(flag)
+
+
+def autocast(device: torch.device, enabled: Optional[bool] = None):
+    """bf16 autocast of a forward pass on `device`. `enabled` None: on CUDA only (evaluation's
+    default); True/False: as told, CPU included. Losses are to be computed on `.float()` outputs."""
+    if resolve_bf16(enabled, device):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
 def maybe_compile(module: nn.Module, enabled: bool) -> nn.Module:
-    if enabled and TORCH2 and hasattr(torch, "compile"):
-        return torch.compile(module)
-    if enabled:
-        print("[compile] torch.compile needs torch >= 2; running eagerly", flush=True)
-    return module
+    return torch.compile(module) if enabled else module
 
 
 def unwrap(module: nn.Module) -> nn.Module:
@@ -105,12 +107,6 @@ class Dist:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item() > 0)
 
-    def barrier(self) -> None:
-        if self.enabled:
-            import torch.distributed as dist
-
-            dist.barrier()
-
     def close(self) -> None:
         if self.enabled:
             import torch.distributed as dist
@@ -132,11 +128,7 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema <- decay * ema + (1 - decay) * model, over parameters; buffers are copied."""
     ema_p = [p for p in ema.parameters()]
     model_p = [p.detach() for p in model.parameters()]
-    if hasattr(torch, "_foreach_lerp_"):
-        torch._foreach_lerp_(ema_p, model_p, 1.0 - decay)  # one fused kernel per dtype group
-    else:
-        for e, m in zip(ema_p, model_p):
-            e.mul_(decay).add_(m, alpha=1.0 - decay)
+    torch._foreach_lerp_(ema_p, model_p, 1.0 - decay)  # one fused kernel per dtype group
     for e, m in zip(ema.buffers(), model.buffers()):
         e.copy_(m)
 
@@ -210,6 +202,79 @@ class Cost:
         return {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
 
 
+class MetricSums:
+    """Per-step metrics summed as device tensors; the host reads them once per log line.
+
+    Reading a CUDA tensor (`.item()`, `float()`) waits for the GPU; doing it every step stops the
+    CPU from queueing the next step while the GPU works. `means()` syncs once for all metrics.
+    """
+
+    def __init__(self) -> None:
+        self.sums: Dict[str, torch.Tensor] = {}
+        self.count = 0
+
+    def add(self, metrics: Dict[str, Any]) -> None:
+        for k, v in metrics.items():
+            v = v.detach().float() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+            self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
+        self.count += 1
+
+    def means(self) -> Dict[str, float]:
+        """Means since the last call (then starts over); {} when nothing was added."""
+        if not self.count:
+            return {}
+        keys = list(self.sums)
+        devices = {self.sums[k].device for k in keys}
+        vals = torch.stack([self.sums[k].to(next(iter(devices))) for k in keys]) / self.count
+        out = dict(zip(keys, vals.tolist()))  # the one host sync
+        self.sums, self.count = {}, 0
+        return out
+
+
+def optimizer_state(opt: torch.optim.Optimizer) -> Dict[str, Any]:
+    """The optimizer's state_dict in checkpoint.save_parts' nested-dict form: tensors per parameter
+    index (string keys), the param groups as JSON."""
+    sd = opt.state_dict()
+    return {"state": {str(i): dict(s) for i, s in sd["state"].items()},
+            "param_groups": sd["param_groups"]}
+
+
+def restore_optimizer(opt: torch.optim.Optimizer, saved: Optional[Dict[str, Any]],
+                      tag: str) -> bool:
+    """Load the moments of `saved` (optimizer_state's form, from load_parts) into `opt`, keeping
+    `opt`'s hyperparameters (this session's --lr, --wd). False, with a notice, when there are none
+    (e.g. a checkpoint recovered by model_dir) or they do not fit the parameters."""
+    fresh = "fresh AdamW moments, LR warm-up"
+    if not saved or not saved.get("state"):
+        print(f"[{tag}] the checkpoint has no optimizer state (e.g. one recovered by model_dir): "
+              f"{fresh}", flush=True)
+        return False
+    problem = _optimizer_mismatch(opt, saved)
+    if problem:
+        print(f"[{tag}] the checkpoint's optimizer state does not fit ({problem}): {fresh}",
+              flush=True)
+        return False
+    state = {int(k): v for k, v in saved["state"].items()}
+    opt.load_state_dict({"state": state, "param_groups": opt.state_dict()["param_groups"]})
+    return True
+
+
+def _optimizer_mismatch(opt: torch.optim.Optimizer, saved: Dict[str, Any]) -> Optional[str]:
+    """Why `saved` cannot be loaded into `opt` (other groups or shapes), or None."""
+    groups = [len(g["params"]) for g in saved.get("param_groups", [])]
+    if groups != [len(g["params"]) for g in opt.param_groups]:
+        return f"parameter groups {groups}, not {[len(g['params']) for g in opt.param_groups]}"
+    params = [p for g in opt.param_groups for p in g["params"]]
+    for k, s in saved["state"].items():
+        i = int(k)
+        if i >= len(params):
+            return f"parameter {i} of {len(params)}"
+        for name, t in s.items():
+            if isinstance(t, torch.Tensor) and t.dim() and t.shape != params[i].shape:
+                return f"{name} of parameter {i}: {tuple(t.shape)}, not {tuple(params[i].shape)}"
+    return None
+
+
 def lr_at(base_lr: float, local_step: int, warmup: int, progress: float = 0.0,
           cosine: bool = False, final_frac: float = 0.1) -> float:
     """Linear warm-up over `warmup` steps of this session, then constant or a cosine decay to
@@ -228,7 +293,7 @@ def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
 
 def psnr(x: torch.Tensor, ref: torch.Tensor) -> float:
     """PSNR in dB of images in [-1,1] (peak 1 on the [0,1] scale)."""
-    mse = (((x.float() - ref.float()) / 2) ** 2).mean().clamp_min(1e-10)
+    mse = (((x.detach().float() - ref.detach().float()) / 2) ** 2).mean().clamp_min(1e-10)
     return float(-10 * torch.log10(mse))
 
 

@@ -10,7 +10,7 @@
 #   4 classifier + tau/cfg sweeps (2000 images a point, EMA weights)
 #   5 convergence: purrception vs cfm vs dfm, same smaller backbone/bank/batch/iterations (~35 s each)
 # Everything but the checkpoints (logs, JSON, plots, classifier) is repacked into
-# $OUT/results.tar.gz after every stage: 7 files in $OUT (<= 8 files of <= 16 MiB come back).
+# $OUT/results.tar.gz after every stage: 6 files in $OUT (<= 8 files of <= 16 MiB come back).
 #
 # Environment: BUDGET_S (wall seconds for all stages), PYTHON, WORK (scratch dir, not under $OUT),
 # DATA (default data/emoji-zoo), COMPILE=0|1 (torch.compile of the main DiT), EXTRA (more pipeline flags, e.g.
@@ -29,9 +29,11 @@ export PYTHONPATH="$PWD/training${PYTHONPATH:+:$PYTHONPATH}"
 # Arena fragmentation is the usual CUDA OOM cause when batch shapes vary (sweeps, eval).
 export PYTORCH_CUDA_ALLOC_CONF="${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:True}"
 
-# The first Python that imports torch (here the PATH python3 may be a pyenv one without torch).
+# The first Python that imports torch: $PYTHON, the GPU image's venv (CUDA torch), the repo's .venv
+# (npm run python:env; CPU torch, for --smoke), then the PATH's (here a pyenv one without torch).
 PY=""
-for cand in "${PYTHON:-}" python3 /usr/bin/python3 python; do
+for cand in "${PYTHON:-}" /opt/torch/.venv/bin/python3 "$PWD/.venv/bin/python" python3 \
+            /usr/bin/python3 python; do
   [ -n "$cand" ] || continue
   if command -v "$cand" >/dev/null 2>&1 && "$cand" -c "import torch" >/dev/null 2>&1; then
     PY="$cand"; break

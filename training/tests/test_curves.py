@@ -32,4 +32,6 @@ def test_sessions_continue_the_cpu_time_and_the_plot_is_written(tmp_path, capsys
     assert lines[0] == ("patch K=8: 1.0 min: 20.00 dB, 2.0 min: 22.00 dB, 2.0 min: 22.00 dB, "
                         "3.0 min: 23.00 dB")
     assert lines[1] == "one: 1.0 min: 20.00 dB, 2.0 min: 22.00 dB"
-    assert out.stat().st_size > 0
+    from PIL import Image
+
+    assert Image.open(out).size == (704, 462)  # matplotlib's figure: 6.4 x 4.2 in at 110 dpi

@@ -65,6 +65,9 @@ def test_vq_trains_and_resumes(vq_dir, zoo_root):
     out = train_vq.main(["--preset", "fixture", "--data", zoo_root, "--out", vq_dir, "--iters", "2",
                          "--batch", "4", "--eval-n", "0", "--device", "cpu"])
     assert out["step"] == 5 and load_parts(vq_dir)[1]["step"] == 5
+    # ... and so does AdamW's (its moments were restored, not restarted)
+    assert out["optimizer_restored"]
+    assert {float(v["step"]) for v in load_parts(vq_dir)[0]["optim"]["state"].values()} == {5.0}
 
 
 def test_patch_tokenizer_fits_kmeans_then_trains_only_its_decoder(zoo_root, tmp_path):
@@ -101,7 +104,7 @@ def test_dit_trains_and_resumes(bank_path, tmp_path):
     assert config["kind"] == "dit" and config["step"] == 3 and config["objective"] == "purrception"
     assert config["dit"]["num_classes"] == 4  # from the bank's labels, not the preset
     assert config["labels"] == ["cat", "dog", "fox", "owl"] and config["vq"]["codebook_size"] == 64
-    assert set(state) == {"ema", "model"}
+    assert set(state) == {"ema", "model", "optim"}
     # EMA lags the raw weights (warm-up decay 0.1, 0.18, 0.25 over the 3 steps)
     w = "final_layer.linear.weight"
     assert not torch.equal(state["ema"][w], state["model"][w])
@@ -198,3 +201,107 @@ def test_dit_refuses_a_bank_of_another_codebook(bank_path, tmp_path):
     bank.save(other)
     with pytest.raises(ValueError, match="another codebook"):
         train_dit.main(args + ["--bank", other, "--iters", "1"])
+
+
+def _adam_steps(out):
+    return {float(v["step"]) for v in load_parts(out)[0]["optim"]["state"].values()}
+
+
+def test_dit_resume_restores_the_optimizer_state(bank_path, tmp_path):
+    out = str(tmp_path / "dit")
+    args = ["--preset", "fixture", "--bank", bank_path, "--out", out, "--batch", "8",
+            "--warmup", "1", "--lr", "1e-3", "--device", "cpu"]
+    train_dit.main(args + ["--iters", "3"])
+    state, _ = load_parts(out)
+    # fp32, not the weights' fp16: second moments this small would be flushed to zero
+    index = json.load(open(os.path.join(out, "index.json")))
+    dtypes = {i["dtype"] for n, i in index["tensors"].items() if n.startswith("optim/")}
+    assert dtypes == {"float32"}
+    sq = torch.cat([v["exp_avg_sq"].flatten() for v in state["optim"]["state"].values()])
+    assert 0 < sq[sq > 0].min() < 6e-8  # below fp16's smallest subnormal
+    assert _adam_steps(out) == {3.0}
+    # a 0-iteration session saves back exactly what it restored
+    s = train_dit.main(args + ["--iters", "0"])
+    assert s["optimizer_restored"]
+    state2, _ = load_parts(out)
+    for i, v in state["optim"]["state"].items():
+        for name, t in v.items():
+            assert torch.equal(t, state2["optim"]["state"][i][name]), (i, name)
+    # two more: AdamW's step count continues (fresh moments would say 2)
+    s = train_dit.main(args + ["--iters", "2"])
+    assert s["optimizer_restored"] and _adam_steps(out) == {5.0}
+
+
+def test_dit_resume_without_optimizer_state_starts_fresh_moments(bank_path, tmp_path, capsys):
+    out = str(tmp_path / "dit")
+    args = ["--preset", "fixture", "--bank", bank_path, "--out", out, "--batch", "8",
+            "--warmup", "1", "--device", "cpu"]
+    train_dit.main(args + ["--iters", "3", "--no-save-optimizer"])
+    assert "optim" not in load_parts(out)[0]  # as in a checkpoint recovered by model_dir
+    s = train_dit.main(args + ["--iters", "2"])
+    assert not s["optimizer_restored"] and s["step"] == 5
+    assert "no optimizer state" in capsys.readouterr().out
+    assert _adam_steps(out) == {2.0}
+
+
+def _losses(log):
+    return [json.loads(line) for line in open(log) if '"loss"' in line]
+
+
+def test_dit_bf16_losses_are_finite_and_close_to_fp32(bank_path, tmp_path):
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        out, log = str(tmp_path / precision), str(tmp_path / f"{precision}.jsonl")
+        flag = "--bf16" if precision == "bf16" else "--no-bf16"
+        train_dit.main(["--preset", "fixture", "--bank", bank_path, "--out", out, "--log", log,
+                        "--batch", "8", "--iters", "4", "--log-every", "1", "--warmup", "1",
+                        "--lr", "1e-3", "--device", "cpu", flag])
+        runs[precision] = [r["loss"] for r in _losses(log)]
+        config = load_parts(out)[1]
+        assert config["precision"] == precision and config["args"]["bf16"] is (precision == "bf16")
+        start = json.loads(open(log).readline())["start"]
+        assert start["precision"] == precision
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in runs.values())
+    # same seeds, same batches: bf16 rounding moves the loss by far less than training does
+    for a, b in zip(runs["fp32"][:2], runs["bf16"][:2]):
+        assert b == pytest.approx(a, rel=0.01), runs
+
+
+def test_vq_bf16_losses_are_finite_and_close_to_fp32(zoo_root, tmp_path):
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        log = str(tmp_path / f"{precision}.jsonl")
+        flag = "--bf16" if precision == "bf16" else "--no-bf16"
+        train_vq.main(["--preset", "emoji-zoo-64-patch",
+                       "--override", "ch=8,num_res_blocks=1,codebook_size=16",
+                       "--data", zoo_root, "--out", str(tmp_path / precision), "--log", log,
+                       "--batch", "4", "--iters", "3", "--log-every", "1", "--lr", "1e-2",
+                       "--warmup", "1", "--kmeans-images", "8", "--kmeans-iters", "3",
+                       "--eval-n", "0", "--device", "cpu", flag])
+        runs[precision] = [r["loss"] for r in _losses(log)]
+        assert load_parts(str(tmp_path / precision))[1]["precision"] == precision
+    assert all(torch.isfinite(torch.tensor(v)).all() for v in runs.values())
+    # the k-means codes are searched in fp32 under autocast too: same codes, same first loss
+    assert runs["bf16"][0] == pytest.approx(runs["fp32"][0], rel=0.01), runs
+
+
+def test_metric_sums_average_on_the_device_and_start_over():
+    sums = tu.MetricSums()
+    assert sums.means() == {}
+    for v in (1.0, 2.0, 6.0):
+        sums.add({"loss": torch.tensor(v), "acc": torch.tensor(v / 10)})
+    assert sums.count == 3
+    assert sums.means() == pytest.approx({"loss": 3.0, "acc": 0.3})
+    sums.add({"loss": torch.tensor(5.0)})
+    assert sums.means() == {"loss": 5.0}
+
+
+def test_autocast_is_bf16_on_cpu_only_when_asked():
+    cpu = torch.device("cpu")
+    a = torch.randn(4, 4)
+    with tu.autocast(cpu):
+        assert (a @ a).dtype == torch.float32
+    with tu.autocast(cpu, True):
+        assert (a @ a).dtype == torch.bfloat16
+    assert tu.resolve_bf16(None, torch.device("cuda")) and not tu.resolve_bf16(None, cpu)
+    assert tu.resolve_bf16(True, cpu) and not tu.resolve_bf16(False, torch.device("cuda"))

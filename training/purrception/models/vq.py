@@ -196,10 +196,16 @@ class Decoder(nn.Module):
 
 def nearest_code(z: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
     """Index of the nearest row of e (K, D) per position of z: (N, D, h, w) -> (N, h, w) int64."""
-    zf = z.permute(0, 2, 3, 1)  # (N, h, w, D)
-    # |z - e|^2 = |z|^2 - 2 z.e + |e|^2 ; |z|^2 is constant per position, so dropped
-    dist = (e * e).sum(1) - 2.0 * torch.matmul(zf, e.t())  # (N, h, w, K)
-    return torch.argmin(dist, dim=-1)
+    # fp32 even under bf16 autocast (train_vq --bf16): rounded distances would flip near-ties, and
+    # training would see other codes than data.encode_codes puts in the latent bank
+    # (casts only where needed: an fp32 graph export must keep reading the codebook weight itself)
+    z = z if z.dtype == torch.float32 else z.float()
+    e = e if e.dtype == torch.float32 else e.float()
+    with torch.autocast(z.device.type, enabled=False):
+        zf = z.permute(0, 2, 3, 1)  # (N, h, w, D)
+        # |z - e|^2 = |z|^2 - 2 z.e + |e|^2 ; |z|^2 is constant per position, so dropped
+        dist = (e * e).sum(1) - 2.0 * torch.matmul(zf, e.t())  # (N, h, w, K)
+        return torch.argmin(dist, dim=-1)
 
 
 def dead_code_seeds(z_e_batch: torch.Tensor, usage_counts: torch.Tensor, threshold: float
