@@ -3,6 +3,7 @@
 // package.json) into class-conditional base artwork for Purrception training.
 //
 //   node build.mjs --out ../../data/emoji-zoo --size 80 [--styles twemoji,noto,...] [--margin 3]
+//        [--augment plain]   (augment.json: how the training images are drawn from the artwork)
 //
 // Output (deterministic: same bytes every run with the same package-lock):
 //   OUT/base/<label>/<style>-<codepoint>.png   size x size RGBA, transparent background,
@@ -224,7 +225,7 @@ function attributionInventory(manifest) {
 }
 
 // ---------------------------------------------------------------- main
-export async function build({ out, size = 80, margin = null, styles = ALL_STYLES, quiet = false, spec = null }) {
+export async function build({ out, size = 80, margin = null, styles = ALL_STYLES, quiet = false, spec = null, augment = null }) {
   const log = quiet ? () => {} : (...a) => console.log(...a);
   if (!existsSync(NM)) throw new Error(`no ${NM}: run \`npm ci\` in ${HERE} first`);
   if (!Number.isInteger(size) || size < 16 || size > 1024) throw new Error(`bad --size ${size}`);
@@ -304,6 +305,11 @@ export async function build({ out, size = 80, margin = null, styles = ALL_STYLES
     classes,
   };
   await writeFile(path.join(out, 'classes.json'), JSON.stringify(manifest, null, 1) + '\n');
+  // The augmentation the Python loader draws training images with (purrception.data.AUGMENTS); a
+  // build without --augment leaves the default ("full") and removes a stale choice.
+  const augmentFile = path.join(out, 'augment.json');
+  if (augment) await writeFile(augmentFile, JSON.stringify({ augment }) + '\n');
+  else await rm(augmentFile, { force: true });
 
   // Attribution + license texts next to the data.
   const attribution = await readFile(path.join(HERE, 'ATTRIBUTION.md'), 'utf8');
@@ -364,11 +370,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       size: { type: 'string', default: '80' },
       margin: { type: 'string' },
       styles: { type: 'string', default: ALL_STYLES.join(',') },
+      augment: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: node build.mjs [--out DIR] [--size 80] [--margin PX] [--styles ' + ALL_STYLES.join(',') + ']');
+    console.log('usage: node build.mjs [--out DIR] [--size 80] [--margin PX] [--styles ' + ALL_STYLES.join(',') + '] [--augment NAME]');
     process.exit(0);
   }
   try {
@@ -377,6 +384,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       size: Number(values.size),
       margin: values.margin === undefined ? null : Number(values.margin),
       styles: values.styles.split(',').map((s) => s.trim()).filter(Boolean),
+      augment: values.augment ?? null,
     });
   } catch (err) {
     console.error(`error: ${err.message}`);

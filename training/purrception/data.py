@@ -196,6 +196,31 @@ class AugmentConfig:
     p_white: float = 0.1  # solid white (a common emoji background)
 
 
+# Named augmentations. A dataset root may name one in `augment.json` ({"augment": NAME}, written by
+# `node build.mjs --augment NAME`); without it, "full". "full" draws emoji at any size from 0.65 to
+# 1.05 of the canvas, rotated up to 20 degrees, shifted, on random solid, gradient or two-tone
+# backgrounds: so varied that a small DiT learns each class's palette before its shape. "plain" draws
+# them as emoji are seen: upright, centred, nearly full size, on white (a narrower distribution in
+# which shapes are learnable on two CPU cores).
+AUGMENTS: Dict[str, AugmentConfig] = {
+    "full": AugmentConfig(),
+    "plain": AugmentConfig(scale=(0.85, 1.0), max_rotation_deg=0.0, max_shift=0.04,
+                           p_gradient=0.0, p_two_tone=0.0, p_white=1.0),
+}
+
+
+def read_augment(root: str) -> str:
+    """The augmentation a dataset root names in `augment.json`, else "full"."""
+    path = os.path.join(root, "augment.json")
+    if not os.path.exists(path):
+        return "full"
+    with open(path) as f:
+        name = json.load(f).get("augment")
+    if name not in AUGMENTS:
+        raise ValueError(f'{path}: "augment" must be one of {sorted(AUGMENTS)}, got {name!r}')
+    return name
+
+
 def read_labels(root: str) -> List[str]:
     """Class names in class-id order from `root/classes.json` (a list of names, or an object with
     `labels` or `classes` as names or as `{label: ...}` objects); else sorted folders of base/."""
@@ -224,7 +249,8 @@ class EmojiZoo:
     def __init__(self, root: str, image_size: int = 64, device: Any = "cpu",
                  aug: Optional[AugmentConfig] = None, labels: Optional[Sequence[str]] = None):
         self.root, self.image_size, self.device = root, image_size, torch.device(device)
-        self.aug = aug or AugmentConfig()
+        self.augment_name = "custom" if aug is not None else read_augment(root)
+        self.aug = aug or AUGMENTS[self.augment_name]
         self.labels: List[str] = list(labels) if labels is not None else read_labels(root)
         self.num_classes = len(self.labels)
         imgs, ys, self.files = [], [], []
@@ -480,8 +506,9 @@ def build_latent_bank(vq: torch.nn.Module, source, n: int, batch: int = 1024, se
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """`python3 -m purrception.data bank --vq DIR --data ROOT --n N --out bank.pt`: encode a bank;
-    `python3 -m purrception.data preview --data ROOT --out grid.png`: a grid of augmented images."""
+    """`../.venv/bin/python -m purrception.data bank --vq DIR --data ROOT --n N --out bank.pt`:
+    encode a bank; `../.venv/bin/python -m purrception.data preview --data ROOT --out grid.png`:
+    a grid of augmented images."""
     import argparse
     import time
 

@@ -6,8 +6,11 @@ import pytest
 import torch
 from PIL import Image
 
-from purrception.data import (EmojiZoo, ImageFolder, LatentBank, build_latent_bank, make_generator,
-                              make_synthetic_zoo, open_source, read_labels)
+import json
+import shutil
+
+from purrception.data import (AUGMENTS, EmojiZoo, ImageFolder, LatentBank, build_latent_bank,
+                              make_generator, make_synthetic_zoo, open_source, read_labels)
 
 torch.set_num_threads(1)
 
@@ -41,6 +44,26 @@ def test_augment_shapes_range_and_determinism(zoo_root):
     base = zoo.images[:1].expand(2, -1, -1, -1)
     pair = zoo.augment(base, make_generator("cpu", 0))
     assert float((pair[0] - pair[1]).abs().mean()) > 0.01
+
+
+def test_augment_json_names_the_augmentation(zoo_root, tmp_path):
+    root = str(tmp_path / "plain")
+    shutil.copytree(zoo_root, root)
+    assert EmojiZoo(root, image_size=32).augment_name == "full"  # no augment.json
+    with open(f"{root}/augment.json", "w") as f:
+        json.dump({"augment": "plain"}, f)
+    zoo = EmojiZoo(root, image_size=32)
+    assert zoo.augment_name == "plain" and zoo.aug == AUGMENTS["plain"]
+    x, _ = zoo.sample(32, zoo.generator(3))
+    # plain: always on white, upright and nearly full size, so the corners stay white
+    corners = torch.stack([x[:, :, 0, 0], x[:, :, 0, -1], x[:, :, -1, 0], x[:, :, -1, -1]])
+    assert float(corners.min()) > 0.99
+    full, _ = EmojiZoo(zoo_root, image_size=32).sample(32, zoo.generator(3))
+    assert float(full[:, :, 0, 0].min()) < 0.5  # the full augmentation paints other backgrounds
+    with open(f"{root}/augment.json", "w") as f:
+        json.dump({"augment": "wobbly"}, f)
+    with pytest.raises(ValueError, match="must be one of"):
+        EmojiZoo(root, image_size=32)
 
 
 def test_render_splits_are_balanced_and_independent(zoo_root):
