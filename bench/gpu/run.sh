@@ -1,8 +1,9 @@
 #!/bin/bash
 # GPU benchmark: the service's engine (onnxruntime-node, WebGPU) against the PyTorch reference sampler
-# (CUDA, fp32 and bf16) on the same random weights, at batch 1, 8 and 32, for two model shapes:
-# the bundled model's (64 px, 16x16x4 latents, K = 512, 10M-parameter DiT) and a paper-shaped one
-# (32x32x4 latents, K = 16384, DiT-B/2). The engine runs each model twice: with the fp16 step variant
+# (CUDA, fp32 and bf16), at batch 1, 8 and 32, for two models: the bundled model itself (its weights
+# recovered from models/emoji-zoo-64's graphs: 64 px, 16x16x48 latents of the patch tokenizer,
+# K = 1024, 1.8M-parameter DiT) and a paper-shaped one with random weights (32x32x4 latents,
+# K = 16384, DiT-B/2). The engine runs each model twice: with the fp16 step variant
 # (what the manifest gives webgpu) and with step.onnx (fp32). For the paper shape, the step graphs
 # alone are also timed with the K-way head split over 8 groups of tokens (--head-chunks), and the paper
 # shape's fp16 step graph is profiled at batch 8: where its GPU time goes, by kernel. See docs/gpu.md.

@@ -3,7 +3,8 @@
 # data/emoji-zoo/ carried along:
 #
 #     bash training/scripts/gpu_train.sh $OUT            # ~9 minutes (BUDGET_S, default 530)
-#     bash training/scripts/gpu_train.sh --smoke $OUT    # every stage for a few iterations (CPU ok)
+#     bash training/scripts/gpu_train.sh --smoke $OUT    # every stage for a few iterations (CPU ok;
+#                                                      # --smoke may also follow $OUT)
 #
 # Stages (training/purrception/pipeline.py, one Python process, each stage time-boxed):
 #   1 VQ (~85 s) -> $OUT/vq/   2 latent bank   3 Purrception DiT "emoji-zoo-64" (~3.5 min) -> $OUT/dit/
@@ -17,9 +18,18 @@
 # "--set dit_seconds=120").
 set -uo pipefail
 
+usage() { echo "usage: gpu_train.sh [--smoke] OUT_DIR   (--smoke before or after OUT_DIR)" >&2; exit 2; }
+# --smoke wherever it is given: a smoke run that silently ran the full budget cost a GPU session.
 SMOKE=()
-if [ "${1:-}" = "--smoke" ]; then SMOKE=(--smoke); shift; fi
-OUT="${1:?usage: gpu_train.sh [--smoke] OUT_DIR}"
+OUT=""
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) SMOKE=(--smoke) ;;
+    -*) echo "gpu_train.sh: unknown option $arg" >&2; usage ;;
+    *) if [ -n "$OUT" ]; then echo "gpu_train.sh: one OUT_DIR, got $OUT and $arg" >&2; usage; fi; OUT="$arg" ;;
+  esac
+done
+[ -n "$OUT" ] || usage
 cd "$(dirname "$0")/../.." || exit 1   # repo root
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
