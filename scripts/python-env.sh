@@ -18,9 +18,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root
 
 # Every requirements file of the repo's Python tools, installed into the same .venv: add a line
-# for each new one (e.g. an API client generator's), and the next run installs it.
+# for each new one, and the next run installs it. training/: the training pipeline and its tests;
+# openapi/: the Python SDK's generator (and ruff, which formats its output) and schemathesis.
 REQUIREMENTS=(
   training/requirements.txt
+  openapi/requirements.txt
 )
 
 VENV=.venv

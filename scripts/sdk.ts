@@ -1,5 +1,5 @@
 // Generates the TypeScript client SDK, the installable package in openapi/client/ (npm run sdk):
-// src/ from openapi/openapi.json with @hey-api/openapi-ts and its fetch client (binary image answers
+// src/ from openapi/openapi.json (as sdkDocument gives it) with @hey-api/openapi-ts and its fetch client (binary image answers
 // come back as Blobs, the stream as typed server-sent events), then lib/ (ES modules and .d.ts)
 // compiled from src/ with the package's tsconfig.json, after one patch of the generated SSE client
 // (patchSseClient: refused streams throw the server's error, nothing retries unasked). Runs offline. The test suite regenerates both
@@ -76,9 +76,38 @@ function patchSseClient(dir: string): void {
   writeFileSync(file, text);
 }
 
+type Json = Record<string, unknown>;
+
+/**
+ * The document the SDK generators read: openapi.json, but each text/event-stream schema is what an
+ * event's data holds. The document describes a stream as OpenAPI 3.2 reads it (each event's SSE fields,
+ * its name in `event` and its JSON in `data`, per contentSchema), which is how schemathesis validates
+ * the live stream. @hey-api/openapi-ts and openapi-python-client follow the older convention, where the
+ * schema types the data of one event: they get data's contentSchema (StreamEvent); for a union of
+ * events, the union of theirs (by its component's name when one lists exactly these). Throws when a
+ * stream's schema has no data.contentSchema.
+ */
+export function sdkDocument(): Json {
+  const doc = JSON.parse(readFileSync(SPEC, 'utf8')) as Json & { paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      for (const response of Object.values((operation['responses'] ?? {}) as Record<string, { content?: Record<string, { schema?: Json }> }>)) {
+        const media = response.content?.['text/event-stream'];
+        if (media?.schema === undefined) continue;
+        const variants = (media.schema['anyOf'] ?? media.schema['oneOf'] ?? [media.schema]) as { properties?: { data?: { contentSchema?: Json } } }[];
+        const data = variants.map((v) => v.properties?.data?.contentSchema);
+        if (data.some((d) => d === undefined)) throw new Error(`${method.toUpperCase()} ${path}: a text/event-stream schema without data.contentSchema`);
+        const named = Object.entries(doc.components.schemas).find(([, schema]) => JSON.stringify(schema['anyOf']) === JSON.stringify(data));
+        media.schema = data.length === 1 ? data[0]! : named ? { $ref: `#/components/schemas/${named[0]}` } : { anyOf: data };
+      }
+    }
+  }
+  return doc;
+}
+
 export async function generateSdk(dir: string = SDK_DIR): Promise<void> {
   await createClient({
-    input: SPEC,
+    input: sdkDocument(),
     output: { path: join(dir, 'src') },
     // includeInEntry: createClient comes from the package's entry point with the operations.
     plugins: [{ name: '@hey-api/client-fetch', includeInEntry: true }],

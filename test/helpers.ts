@@ -1,11 +1,14 @@
 // Shared test helpers: fixture paths, an app over a fixture model, model copies, PNG decoding, test images.
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
+import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../src/app.js';
@@ -128,4 +131,16 @@ export function bombPng(width: number, height: number): Buffer {
   const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** The app listening on a free port of 127.0.0.1, for clients outside the process; its base URL. */
+export async function listening(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** The repo's Python environment (.venv, scripts/python-env.sh: ~0.1 s when up to date); its bin folder. */
+export async function pythonEnv(): Promise<string> {
+  await promisify(execFile)('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT });
+  return join(ROOT, '.venv/bin');
 }

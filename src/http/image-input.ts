@@ -48,6 +48,14 @@ export function requireEncoder(manifest: Manifest): void {
 /** The request fields of an image input: only models with an encoder take them. */
 export const IMAGE_FIELDS = ['image', 'strength', 'mask'] as const;
 
+/**
+ * The smallest strength the engine gets. Sampling runs over [1 - strength, 1]: below ~1e-16 that is [1, 1]
+ * in float64, no model evaluation runs and the mean entropy is 0 / 0 (NaN: a 500 for a JSON answer, found
+ * by schemathesis with strength 5e-324), and below ~6e-8 the model sees t = 1 (float32) throughout. At
+ * 1e-6 the answer is already the image's reconstruction, so a smaller strength samples as this one.
+ */
+export const MIN_STRENGTH = 1e-6;
+
 /** The image input of a request, or undefined without one; strength and mask need an image. */
 export async function readImageFields(manifest: Manifest, fields: ImageFields): Promise<ImageInput | undefined> {
   if (fields.image === undefined) {
@@ -60,7 +68,8 @@ export async function readImageFields(manifest: Manifest, fields: ImageFields): 
   const { pixels, source } = await readInputImage(decodeBase64(fields.image, 'body/image'), manifest.image, 'body/image');
   const mask = fields.mask === undefined ? undefined : await readMask(decodeBase64(fields.mask, 'body/mask'), source, manifest.latent, manifest.image, 'body/mask');
   const digest = createHash('sha256').update(pixels).update(mask ?? 'no mask').digest('base64');
-  return { pixels, strength: fields.strength ?? LIMITS.strength.default, ...(mask ? { mask } : {}), digest };
+  const strength = Math.max(fields.strength ?? LIMITS.strength.default, MIN_STRENGTH);
+  return { pixels, strength, ...(mask ? { mask } : {}), digest };
 }
 
 /** Where the request's samples start: one encode of the image gives z_1 to all of them. */

@@ -40,6 +40,15 @@ function refusal(manifest: Manifest): string {
     : 'which predicts a vector, not a posterior over codes, so it has no temperature and no uncertainty';
 }
 
+/**
+ * The smallest temperature the engine gets. The model divides float32 logits by tau: a tau near float32's
+ * smallest normal (~1.2e-38) or below makes logits / tau overflow and the softmax NaN (a NaN posterior,
+ * mean entropy and image; schemathesis found it with tau = 5e-324). At 1e-30 the posterior is already
+ * its argmax for any logits a model makes, so a smaller tau means the same and samples as this one.
+ */
+export const MIN_TAU = 1e-30;
+const atLeastMinTau = (tau: number): number => Math.max(tau, MIN_TAU);
+
 /** The sample of image 0; image i differs only by its seed. */
 export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamBody): SampleRequest {
   const { defaults } = manifest;
@@ -63,7 +72,9 @@ export function toSampleRequest(manifest: Manifest, body: GenerateBody | StreamB
   const guidance = body.guidance ?? defaults.guidance;
   return {
     classId: resolveClass(manifest, body.class),
-    tau: typeof body.tau === 'object' ? { start: body.tau.start, end: body.tau.end } : (body.tau ?? defaultTau(manifest)),
+    tau: typeof body.tau === 'object'
+      ? { start: atLeastMinTau(body.tau.start), end: atLeastMinTau(body.tau.end) }
+      : atLeastMinTau(body.tau ?? defaultTau(manifest)),
     cfg: body.cfg ?? defaults.cfg,
     steps,
     seed: body.seed ?? randomInt(0, 2 ** 32),

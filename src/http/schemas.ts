@@ -51,7 +51,11 @@ const samplingFields = {
           { additionalProperties: false, description: 'tau(t) = start + (end - start) t, evaluated at each model evaluation\'s t' },
         ),
       ],
-      { description: 'Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model\'s)' },
+      {
+        description:
+          'Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model\'s). ' +
+          'Below 1e-30 it samples as 1e-30, where the posterior is already its argmax',
+      },
     ),
   ),
   cfg: Type.Optional(
@@ -141,10 +145,13 @@ const samplingFields = {
     Type.Number({
       exclusiveMinimum: LIMITS.strength.exclusiveMin,
       maximum: LIMITS.strength.max,
-      default: LIMITS.strength.default,
+      // Not a JSON Schema `default`: it applies only with an image, and a client that sends the
+      // defaults it reads (openapi-python-client does) would send strength without image, a 400.
       description:
-        'With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 ' +
-        '(z_0 from the seed): near 0 the tokenizer\'s reconstruction (for a trained model), 1 (without mask) the same image as without `image`',
+        `With image (default ${LIMITS.strength.default}): how far from it to start. Sampling runs \`steps\` steps` +
+        ' over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 ' +
+        '(z_0 from the seed): near 0 the tokenizer\'s reconstruction (for a trained model), 1 (without mask) the same image as without `image`. ' +
+        'Below 1e-6 it samples as 1e-6',
     }),
   ),
   mask: Type.Optional(
@@ -322,11 +329,31 @@ export const StreamEventSchema = Type.Union(
   { $id: 'StreamEvent', description: 'One server-sent event\'s data (JSON); `type` repeats the event\'s name' },
 );
 
+/**
+ * The stream, as a text/event-stream schema describes it: one event, as an object of its SSE fields
+ * (OpenAPI 3.2's itemSchema reads it so, and tools read a 3.1 `schema` the same way: schemathesis
+ * validates every event of the live stream against it), its name in `event` and its JSON in `data`
+ * (contentMediaType and contentSchema: a StreamEvent, whose `type` repeats the name). The SDK
+ * generators, which type an event by its data, are handed StreamEvent itself (scripts/sdk.ts, sdkDocument).
+ */
 export const StreamResponse = {
   description:
     'Server-sent events, each with its name as the SSE event and in `type`: `queued`, `step` after each step, `preview` every previewEvery ' +
     'steps, then `done` or `error`. Closing the connection cancels the work.',
-  content: { 'text/event-stream': { schema: Type.Ref(StreamEventSchema) } },
+  content: {
+    'text/event-stream': {
+      schema: Type.Object(
+        {
+          event: StringEnum(
+            STREAM_EVENTS.map((event) => event.properties.type.const),
+            { description: 'The event\'s name, the same as its data\'s `type`' },
+          ),
+          data: Type.String({ contentMediaType: 'application/json', contentSchema: Type.Ref(StreamEventSchema), description: 'One line of JSON' }),
+        },
+        { description: 'One server-sent event' },
+      ),
+    },
+  },
 } as const;
 
 export const ModelInfo = Type.Object({

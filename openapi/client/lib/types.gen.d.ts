@@ -526,7 +526,7 @@ export type GenerateData = {
          */
         class: number | string;
         /**
-         * Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model's)
+         * Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model's). Below 1e-30 it samples as 1e-30, where the posterior is already its argmax
          */
         tau?: number | {
             /**
@@ -584,7 +584,7 @@ export type GenerateData = {
          */
         image?: string;
         /**
-         * With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`
+         * With image (default 0.6): how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`. Below 1e-6 it samples as 1e-6
          */
         strength?: number;
         /**
@@ -669,7 +669,7 @@ export type GenerateStreamData = {
          */
         class: number | string;
         /**
-         * Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model's)
+         * Softmax temperature of the posterior over codes: a number, or {start, end} varying linearly in t (default: the model's). Below 1e-30 it samples as 1e-30, where the posterior is already its argmax
          */
         tau?: number | {
             /**
@@ -727,7 +727,7 @@ export type GenerateStreamData = {
          */
         image?: string;
         /**
-         * With image: how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`
+         * With image (default 0.6): how far from it to start. Sampling runs `steps` steps over [t0, 1], t0 = 1 - strength, from t0 z_1 + (1 - t0) z_0 (z_0 from the seed): near 0 the tokenizer's reconstruction (for a trained model), 1 (without mask) the same image as without `image`. Below 1e-6 it samples as 1e-6
          */
         strength?: number;
         /**

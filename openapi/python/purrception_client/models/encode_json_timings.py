@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="EncodeJsonTimings")
+
+
+@_attrs_define
+class EncodeJsonTimings:
+    """
+    Attributes:
+        queue_ms (float): Waiting for an encode run
+        encode_ms (float): Encoding and decoding the codes
+    """
+
+    queue_ms: float
+    encode_ms: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        queue_ms = self.queue_ms
+
+        encode_ms = self.encode_ms
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "queueMs": queue_ms,
+                "encodeMs": encode_ms,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        queue_ms = d.pop("queueMs")
+
+        encode_ms = d.pop("encodeMs")
+
+        encode_json_timings = cls(
+            queue_ms=queue_ms,
+            encode_ms=encode_ms,
+        )
+
+        encode_json_timings.additional_properties = d
+        return encode_json_timings
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

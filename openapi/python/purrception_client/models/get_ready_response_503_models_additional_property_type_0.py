@@ -1,0 +1,19 @@
+from typing import Literal
+
+GetReadyResponse503ModelsAdditionalPropertyType0 = Literal["loading"]
+
+GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_0_VALUES: set[
+    GetReadyResponse503ModelsAdditionalPropertyType0
+] = {
+    "loading",
+}
+
+
+def check_get_ready_response_503_models_additional_property_type_0(
+    value: str,
+) -> GetReadyResponse503ModelsAdditionalPropertyType0:
+    if value in GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_0_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_0_VALUES!r}"
+    )

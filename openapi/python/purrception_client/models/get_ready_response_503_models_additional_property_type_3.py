@@ -1,0 +1,19 @@
+from typing import Literal
+
+GetReadyResponse503ModelsAdditionalPropertyType3 = Literal["restarting"]
+
+GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_3_VALUES: set[
+    GetReadyResponse503ModelsAdditionalPropertyType3
+] = {
+    "restarting",
+}
+
+
+def check_get_ready_response_503_models_additional_property_type_3(
+    value: str,
+) -> GetReadyResponse503ModelsAdditionalPropertyType3:
+    if value in GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_3_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {GET_READY_RESPONSE_503_MODELS_ADDITIONAL_PROPERTY_TYPE_3_VALUES!r}"
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.preview_event_type import PreviewEventType, check_preview_event_type
+
+T = TypeVar("T", bound="PreviewEvent")
+
+
+@_attrs_define
+class PreviewEvent:
+    """Every previewEvery steps, when asked for
+
+    Attributes:
+        type_ (PreviewEventType): The event's name: preview
+        step (int):
+        steps (int):
+        width (int):
+        height (int):
+        image (str): PNG (base64) of the decode of the current mu, at most 128 px a side
+    """
+
+    type_: PreviewEventType
+    step: int
+    steps: int
+    width: int
+    height: int
+    image: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_: str = self.type_
+
+        step = self.step
+
+        steps = self.steps
+
+        width = self.width
+
+        height = self.height
+
+        image = self.image
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "step": step,
+                "steps": steps,
+                "width": width,
+                "height": height,
+                "image": image,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        type_ = check_preview_event_type(d.pop("type"))
+
+        step = d.pop("step")
+
+        steps = d.pop("steps")
+
+        width = d.pop("width")
+
+        height = d.pop("height")
+
+        image = d.pop("image")
+
+        preview_event = cls(
+            type_=type_,
+            step=step,
+            steps=steps,
+            width=width,
+            height=height,
+            image=image,
+        )
+
+        preview_event.additional_properties = d
+        return preview_event
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
