@@ -1,5 +1,5 @@
 #!/bin/sh
-# npm's script shell (.npmrc: script-shell): every `npm start`, `npm test` and `npm run NAME` runs its
+# npm's script shell (.npmrc: script-shell): every npm script (`npm start`, `npm test` and the others) runs its
 # command with the project's Node LTS (.node-version; the images' node:24, package.json's engines)
 # first on PATH, whatever Node the machine has. The machine's own node is used when it is of that LTS
 # line (the images' node:24 is); otherwise the version .node-version pins, the official binary from
