@@ -1,7 +1,7 @@
 // Models of different objectives (purrception, cfm, cfm-endpoint, dfm) side by side: one service
 // serves them all (MODEL_DIR as a list), every model gets the same requests with the same seeds, and
 // for each model and step count the training pipeline's classifier scores the images (class
-// accuracy, FD-clf), with images/s; one row per model of one image per class goes to a PNG.
+// accuracy, colour-blind accuracy, FD-clf), with images/s; one row per model of one image per class goes to a PNG.
 //
 //   npm run bench:objectives -- --models models/emoji-zoo-64,runs/cmp/purrception,runs/cmp/cfm,runs/cmp/dfm \
 //     --steps 8,25 --per-class 32 --classifier CLF --out runs/objectives
@@ -42,6 +42,7 @@ interface Point {
   steps: number;
   imagesPerSecond: number;
   acc: number;
+  accCb: number;
   fdClf: number;
 }
 
@@ -66,8 +67,8 @@ try {
 
 table(
   `objectives side by side (${f['per-class']} images per class, the same seeds; cfg ${f['cfg']})`,
-  ['model', 'objective', 'steps', 'images/s', 'class acc', 'FD-clf'],
-  points.map((p) => [p.model, p.objective, p.steps, p.imagesPerSecond.toFixed(2), p.acc.toFixed(3), p.fdClf.toFixed(2)]),
+  ['model', 'objective', 'steps', 'images/s', 'class acc', 'colour-blind acc', 'FD-clf'],
+  points.map((p) => [p.model, p.objective, p.steps, p.imagesPerSecond.toFixed(2), p.acc.toFixed(3), p.accCb.toFixed(3), p.fdClf.toFixed(2)]),
 );
 const { height, width } = models[0]!.manifest.image;
 const out = resolve(f['out']!);

@@ -6,7 +6,7 @@
 //     model-evaluation count, with the images/s of each point.
 //  2. Model-dependent (`--score`): `--score-per-class` images per class for each listed point, written as
 //     <out>/<point>/<label>/<seed>.png and scored by the training pipeline's classifier
-//     (`python3 -m purrception.evaluate --images`: class accuracy, FD-clf), with images/s, and the ratio
+//     (`.venv/bin/python -m purrception.evaluate --images`: class accuracy, colour-blind accuracy, FD-clf), with images/s, and the ratio
 //     of each point's images/s to the first one's (the default). With `--repeats R` the scored points'
 //     images/s are instead the median of R timings of `--timing-per-class` images per class, taken in
 //     turn (point 1, 2, ..., then again), so a slow spell of the shared machine hits every point alike.
@@ -85,6 +85,7 @@ interface Point {
   codesDiffer?: number;
   pixelRmse?: number;
   acc?: number;
+  accCb?: number;
   fdClf?: number;
 }
 
@@ -135,9 +136,9 @@ try {
 
 const fixed = (v: number | undefined, digits: number): string => (v === undefined ? '' : v.toFixed(digits));
 table(
-  'quality against cost (codes and pixels against the reference; class accuracy and FD-clf where scored)',
-  ['config', 'steps', 'evaluations', 'images/s', 'codes differing', 'pixel RMSE', 'class acc', 'FD-clf'],
-  points.map((p) => [p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.fdClf, 2)]),
+  'quality against cost (codes and pixels against the reference; class accuracy, colour-blind accuracy and FD-clf where scored)',
+  ['config', 'steps', 'evaluations', 'images/s', 'codes differing', 'pixel RMSE', 'class acc', 'colour-blind acc', 'FD-clf'],
+  points.map((p) => [p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.accCb, 3), fixed(p.fdClf, 2)]),
 );
 const at = (config: string, evaluations: number): Point | undefined => points.find((p) => p.config === config && p.evaluations === evaluations && p.codesDiffer !== undefined);
 const euler8 = at('euler', 8);
@@ -146,7 +147,8 @@ for (const p of points.filter((q) => q.evaluations === 8 && q.codesDiffer !== un
 }
 for (const p of scored.slice(1)) {
   console.log(`${p.config}:${p.evaluations} vs ${scored[0]!.config}:${scored[0]!.evaluations}: ${fixed(p.imagesPerSecond / scored[0]!.imagesPerSecond, 2)}x images/s, ` +
-    `class acc ${fixed(p.acc, 3)} vs ${fixed(scored[0]!.acc, 3)}, FD-clf ${fixed(p.fdClf, 2)} vs ${fixed(scored[0]!.fdClf, 2)}`);
+    `class acc ${fixed(p.acc, 3)} vs ${fixed(scored[0]!.acc, 3)}, colour-blind acc ${fixed(p.accCb, 3)} vs ${fixed(scored[0]!.accCb, 3)}, ` +
+    `FD-clf ${fixed(p.fdClf, 2)} vs ${fixed(scored[0]!.fdClf, 2)}`);
 }
 mkdirSync(resolve(f['out']!), { recursive: true });
 writeFileSync(join(resolve(f['out']!), 'quality-cost.json'), `${JSON.stringify({ model: manifestOf.name, reference: num(f, 'reference'), points }, null, 1)}\n`);

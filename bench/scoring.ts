@@ -1,5 +1,5 @@
 // Images through the service (POST /generate, JSON with codes) and their scores by the training
-// pipeline's classifier (`.venv/bin/python -m purrception.evaluate --images`): the part the quality
+// pipeline's classifiers (`.venv/bin/python -m purrception.evaluate --images`): the part the quality
 // benchmarks (quality-cost.ts, objectives.ts) share.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -71,8 +71,15 @@ export interface Scoring {
   classifier: string;
 }
 
-/** Class accuracy and FD-clf of a run's images, by the training pipeline's classifier. */
-export function scoreRun(name: string, run: Run, scoring: Scoring): { acc: number; fdClf: number } {
+/** How a run's images score: class accuracy, colour-blind class accuracy (shape alone) and FD-clf. */
+export interface Score {
+  acc: number;
+  accCb: number;
+  fdClf: number;
+}
+
+/** A run's images scored by the training pipeline's classifiers (evaluate --images). */
+export function scoreRun(name: string, run: Run, scoring: Scoring): Score {
   const safe = name.replace(/[^\w.-]+/g, '_');
   const dir = join(resolve(scoring.out), 'images', safe);
   for (const image of run.images) {
@@ -86,6 +93,6 @@ export function scoreRun(name: string, run: Run, scoring: Scoring): { acc: numbe
     { cwd: join(ROOT, 'training'), stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (result.status !== 0) throw new Error(`evaluation of ${dir} failed with exit code ${result.status}`);
-  const { folder } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { folder: { acc: number; fd_clf: number } };
-  return { acc: folder.acc, fdClf: folder.fd_clf };
+  const { folder } = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { folder: { acc: number; acc_cb: number; fd_clf: number } };
+  return { acc: folder.acc, accCb: folder.acc_cb, fdClf: folder.fd_clf };
 }
