@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'training/', 'openapi/', 'models/', '.device-rt/', '.venv/', '.lts-node/', 'data/', 'runs/'] },
+  { ignores: ['dist/', 'node_modules/', 'training/', 'openapi/', 'models/', '.device-rt/', '.venv/', 'data/', 'runs/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

