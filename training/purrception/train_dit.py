@@ -243,7 +243,12 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    missing = [flag for flag, value in (("--eval-classifier", args.eval_classifier), ("--vq", args.vq),
+                                        ("--data", args.data)) if value is None]
+    if args.eval_every and missing:
+        parser.error(f"--eval-every needs {', '.join(missing)}")
     out = train(args)
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps({k: v for k, v in out.items() if k != "evals"}), flush=True)

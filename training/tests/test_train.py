@@ -203,6 +203,13 @@ def test_dit_refuses_a_bank_of_another_codebook(bank_path, tmp_path):
         train_dit.main(args + ["--bank", other, "--iters", "1"])
 
 
+def test_dit_eval_every_names_what_it_lacks(tmp_path, capsys):
+    args = ["--bank", "B", "--out", str(tmp_path / "dit"), "--eval-every", "10", "--vq", "VQ"]
+    with pytest.raises(SystemExit):
+        train_dit.main(args)
+    assert "--eval-every needs --eval-classifier, --data" in capsys.readouterr().err
+
+
 def _adam_steps(out):
     return {float(v["step"]) for v in load_parts(out)[0]["optim"]["state"].values()}
 
