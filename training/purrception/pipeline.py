@@ -34,12 +34,12 @@ from . import trainutil as tu
 
 # Stage plans: seconds for the GPU run (one H200), tiny numbers for --smoke (CPU, < 3 minutes).
 GPU = {
-    "preset": "emoji-zoo-64-patch", "vq_seconds": 85, "vq_batch": 64, "vq_lr": 1e-3,
-    "bank_n": 200_000, "bank_batch": 2048,
-    "dit_seconds": 215, "dit_batch": 256, "dit_save_every_s": 60,
+    "preset": "emoji-zoo-64-patch", "codebook_size": 1024, "vq_seconds": 85, "vq_batch": 64,
+    "vq_lr": 1e-3, "bank_n": 200_000, "bank_batch": 2048,
+    "dit_seconds": 215, "dit_batch": 256, "dit_save_every_s": 60, "dit_lr": 1e-3,
     "clf_iters": 3000, "clf_seconds": 25, "clf_batch": 256, "clf_width": 32,
     "eval_n": 2000, "eval_steps": 50, "eval_batch": 1000,
-    "taus": "0.1,0.3,0.5,0.7,0.9,1.1,1.3,1.5", "cfgs": "0,1,1.3,2,3",
+    "taus": "0.3,0.5,0.6,0.7,0.9,1.3", "cfgs": "0,1,2,3,4", "tau": 0.6, "cfg": 3.0,
     "conv_seconds": 35, "conv_batch": 256, "conv_override": "depth=4",
     "conv_eval_every": 250, "conv_eval_n": 1000, "conv_eval_steps": 25,
     "reserve_eval": 75, "reserve_conv": 125,
@@ -47,10 +47,10 @@ GPU = {
 SMOKE = {
     "preset": "fixture", "vq_seconds": 20, "vq_iters": 25, "vq_batch": 16, "vq_lr": 4e-4,
     "bank_n": 512, "bank_batch": 256,
-    "dit_seconds": 20, "dit_iters": 20, "dit_batch": 32, "dit_save_every_s": 5,
+    "dit_seconds": 20, "dit_iters": 20, "dit_batch": 32, "dit_save_every_s": 5, "dit_lr": 1e-3,
     "clf_iters": 40, "clf_seconds": 15, "clf_batch": 64, "clf_width": 8,
     "eval_n": 32, "eval_steps": 3, "eval_batch": 32,
-    "taus": "0.5,1.0", "cfgs": "0,2",
+    "taus": "0.5,1.0", "cfgs": "0,2", "tau": 0.6, "cfg": 3.0,
     "conv_seconds": 10, "conv_iters": 12, "conv_batch": 32, "conv_override": "depth=1",
     "conv_eval_every": 6, "conv_eval_n": 32, "conv_eval_steps": 3,
     "reserve_eval": 20, "reserve_conv": 30,
@@ -159,7 +159,8 @@ class Pipeline:
         if not os.path.isdir(os.path.join(self.data, "base")):
             if not a.smoke:
                 raise SystemExit(f"{self.data}: no emoji zoo (base/ missing); build it with "
-                                 f"training/emoji (npm run build) and carry data/emoji-zoo")
+                                 f"training/emoji (node build.mjs --out ../../data/emoji-zoo-plain --augment plain) "
+                                 f"and carry it")
             from .data import make_synthetic_zoo
 
             self.data = make_synthetic_zoo(os.path.join(self.work, "synthetic-zoo"))
@@ -182,6 +183,8 @@ class Pipeline:
                     "--lr", str(p["vq_lr"]),
                     "--max-seconds", str(self.box(p["vq_seconds"], later + 60)),
                     "--recon-png", self.path("vq_recon.png"), "--seed", str(a.seed)] + common
+            if "codebook_size" in p:
+                argv += ["--override", f"codebook_size={p['codebook_size']}"]
             if "vq_iters" in p:
                 argv += ["--iters", str(p["vq_iters"]), "--warmup", "5", "--log-every", "5",
                          "--restart-every", "10", "--eval-n", "32"]
@@ -207,6 +210,7 @@ class Pipeline:
             argv = ["--preset", p["preset"], "--objective", "purrception", "--bank", bank_path,
                     "--out", dit_dir, "--log", self.path("logs", "dit.jsonl"),
                     "--batch", str(p["dit_batch"]), "--save-every-s", str(p["dit_save_every_s"]),
+                    "--lr", str(p["dit_lr"]), "--cosine", "--ema-decay", "0.999",
                     "--max-seconds", str(self.box(p["dit_seconds"], later)),
                     "--seed", str(a.seed)] + common
             if "dit_iters" in p:
@@ -234,6 +238,7 @@ class Pipeline:
                     "--clf-width", str(p["clf_width"]),
                     "--clf-max-seconds", str(self.box(p["clf_seconds"], p["reserve_conv"] + 30)),
                     "--tau", p["taus"], "--cfg", p["cfgs"], "--n", str(p["eval_n"]),
+                    "--default-tau", str(p["tau"]), "--default-cfg", str(p["cfg"]),
                     "--steps", str(p["eval_steps"]), "--batch", str(p["eval_batch"]),
                     "--out", self.path("eval"), "--seed", str(a.seed), "--device", a.device,
                     "--max-seconds", str(self.box(p["reserve_eval"] + 60, p["reserve_conv"]))]
@@ -343,7 +348,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     ap.add_argument("--out", required=True, help="results folder (what comes back from the GPU)")
     ap.add_argument("--work", default=None,
                     help="scratch folder, not under OUT (default: a new temp dir)")
-    ap.add_argument("--data", default="data/emoji-zoo")
+    ap.add_argument("--data", default="data/emoji-zoo-plain",
+                    help="dataset root; its augment.json names the augmentation (the bundled "
+                         "model's recipe: 'plain', built by node build.mjs --augment plain)")
     ap.add_argument("--smoke", action="store_true", help="every stage for a few iterations")
     ap.add_argument("--budget", type=float, default=540.0, help="wall seconds for all stages")
     ap.add_argument("--stages", default="vq,bank,dit,eval,conv")

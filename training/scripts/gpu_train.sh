@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One run on the GPU machine (one H200, PyTorch 2.x, no Node, no network), from the repo root, with
-# data/emoji-zoo/ carried along:
+# data/emoji-zoo-plain/ carried along (training/emoji: node build.mjs --out ../../data/emoji-zoo-plain
+# --augment plain; the bundled model's recipe: upright, centred emoji on white):
 #
 #     bash training/scripts/gpu_train.sh $OUT            # ~9 minutes (BUDGET_S, default 530)
 #     bash training/scripts/gpu_train.sh --smoke $OUT    # every stage for a few iterations (CPU ok;
@@ -8,13 +9,13 @@
 #
 # Stages (training/purrception/pipeline.py, one Python process, each stage time-boxed):
 #   1 VQ (~85 s) -> $OUT/vq/   2 latent bank   3 Purrception DiT "emoji-zoo-64" (~3.5 min) -> $OUT/dit/
-#   4 classifier + tau/cfg sweeps (2000 images a point, EMA weights)
+#   4 classifier + tau/cfg sweeps around tau 0.6, cfg 3 (2000 images a point, EMA weights)
 #   5 convergence: purrception vs cfm vs dfm, same smaller backbone/bank/batch/iterations (~35 s each)
 # Everything but the checkpoints (logs, JSON, plots, classifier) is repacked into
 # $OUT/results.tar.gz after every stage: 6 files in $OUT (<= 8 files of <= 16 MiB come back).
 #
 # Environment: BUDGET_S (wall seconds for all stages), PYTHON, WORK (scratch dir, not under $OUT),
-# DATA (default data/emoji-zoo), COMPILE=0|1 (torch.compile of the main DiT), EXTRA (more pipeline flags, e.g.
+# DATA (default data/emoji-zoo-plain; data/emoji-zoo for the full augmentation), COMPILE=0|1 (torch.compile of the main DiT), EXTRA (more pipeline flags, e.g.
 # "--set dit_seconds=120").
 set -uo pipefail
 
@@ -65,7 +66,7 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.used
 
 start=$(date +%s)
 # shellcheck disable=SC2086
-"$PY" -m purrception.pipeline --out "$OUT" --work "$WORK" --data "${DATA:-data/emoji-zoo}" \
+"$PY" -m purrception.pipeline --out "$OUT" --work "$WORK" --data "${DATA:-data/emoji-zoo-plain}" \
   --budget "$BUDGET" "${SMOKE[@]}" "${COMPILE_FLAG[@]}" ${EXTRA:-}
 rc=$?
 echo "[gpu_train] pipeline exit $rc after $(( $(date +%s) - start ))s; files in $OUT:"
