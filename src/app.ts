@@ -144,13 +144,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  // Every method of every literal path, for 405 and Allow; routes registered from here on are seen.
-  const methodsOf = new Map<string, Set<string>>();
+  // Every method of every path pattern (`:name` matches one segment), for 405 and Allow; routes
+  // registered from here on are seen.
+  const methodsOf = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   app.addHook('onRoute', (route) => {
     if (route.url.includes('*')) return;
-    const methods = methodsOf.get(route.url) ?? new Set<string>();
-    for (const method of [route.method].flat()) methods.add(method);
-    methodsOf.set(route.url, methods);
+    const segments = route.url.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')));
+    const entry = methodsOf.get(route.url) ?? { pattern: new RegExp(`^${segments.join('/')}$`), methods: new Set<string>() };
+    for (const method of [route.method].flat()) entry.methods.add(method);
+    methodsOf.set(route.url, entry);
   });
   app.removeContentTypeParser('text/plain');
   // Fastify's own JSON parser, plus one rule: the image routes take IMAGE_BODY_LIMIT bytes (their route
@@ -226,8 +228,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    const methods = methodsOf.get(path);
-    if (methods !== undefined) {
+    const methods = new Set([...methodsOf.values()].filter(({ pattern }) => pattern.test(path)).flatMap((e) => [...e.methods]));
+    if (methods.size > 0) {
       const allow = [...methods].sort().join(', ');
       return reply.code(405).header('Allow', allow).send(errorBody(new MethodNotAllowedError(request.method, path, allow)));
     }

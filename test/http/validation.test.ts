@@ -70,6 +70,8 @@ t.test('a known path with another method: 405 with Allow; an unknown path: 404',
     ['POST', '/health', 'GET, HEAD'],
     ['DELETE', '/models?x=1', 'GET, HEAD'],
     ['POST', '/app.js', 'GET, HEAD'],
+    ['DELETE', '/models/tiny', 'GET, HEAD'],
+    ['PUT', '/models/no-such-model', 'GET, HEAD'],
   ];
   for (const [method, url, allow] of cases) {
     const res = await app.inject({ method: method as 'GET', url });
@@ -81,4 +83,5 @@ t.test('a known path with another method: 405 with Allow; an unknown path: 404',
   t.equal(missing.statusCode, 404);
   t.match(missing.json(), { code: 'NOT_FOUND', message: 'No route GET /generate/nothing' });
   t.notOk(missing.headers['allow']);
+  t.equal((await app.inject({ method: 'GET', url: '/models/tiny/more' })).statusCode, 404, 'a parameter is one segment');
 });
