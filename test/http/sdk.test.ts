@@ -9,13 +9,11 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import ts from 'typescript';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { SDK_DIR, generateSdk } from '../../scripts/sdk.js';
 import { createClient } from '../../openapi/client/src/client/index.js';
 import { encode, generate, generateStream, getModel, getModels } from '../../openapi/client/src/index.js';
 import type { EncodeJson, GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
-import { TINY_DIR, readyApp } from '../helpers.js';
+import { TINY_DIR, listening, readyApp } from '../helpers.js';
 
 const run = promisify(execFile);
 
@@ -30,11 +28,6 @@ function files(dir: string): Map<string, string> {
   };
   walk(dir);
   return out;
-}
-
-async function listening(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
 t.test('the committed client (src and lib) matches what `npm run sdk` makes from openapi.json', async (t) => {

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { EngineClient } from '../../src/engine/client.js';
 import type { StartEngine } from '../../src/engine/lifecycle.js';
-import { TINY_DIR, generate, metricValue, readyApp } from '../helpers.js';
+import { TINY_DIR, generate, listening, metricValue, readyApp } from '../helpers.js';
 
 /** The engine thread that exits after a step run holding a row of class 3 (owl). */
 const EXITS_MID_BATCH = new URL('../fixtures/workers/exits-mid-batch.js', import.meta.url);
@@ -54,8 +54,7 @@ t.test('a worker killed mid-batch: 503s while it restarts, then the model serves
   t.teardown(() => app.close());
   const before = await generate(app, { class: 'dog', steps: 4, seed: 5 });
   t.equal(before.statusCode, 200);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const base = await listening(app);
 
   const stream = await streamInFlight(base, 1000);
   const plain = [1, 2, 3].map((seed) => generate(app, { class: 'fox', steps: 1000, seed }));
