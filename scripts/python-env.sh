@@ -37,18 +37,15 @@ done
 want=$(for f in "${REQUIREMENTS[@]}"; do echo "== $f"; cat "$f"; done | sha256sum | cut -c1-64)
 
 healthy() { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' 2>/dev/null; }
+current() { healthy && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; }
 
-if healthy && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
-  exit 0
-fi
+current && exit 0
 
 mkdir -p "$VENV"
 # one installer at a time (npm scripts may start this concurrently); the second re-checks below
 exec 9>"$VENV/.lock"
 command -v flock >/dev/null && flock 9
-if healthy && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
-  exit 0
-fi
+current && exit 0
 
 if ! healthy; then
   # a venv whose interpreter is gone (e.g. the base Python moved): start over

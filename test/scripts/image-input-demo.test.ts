@@ -8,17 +8,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import t from 'tap';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { writeDemo } from '../../scripts/image-input-demo.js';
-import { ORACLE_DIR, ROOT, TINY_DIR, copyModel, decodePng, readyApp } from '../helpers.js';
+import { ORACLE_DIR, ROOT, TINY_DIR, copyModel, decodePng, listening, readyApp } from '../helpers.js';
 
 const run = promisify(execFile);
-
-async function listening(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
 
 t.test('the demo command writes the strip; each panel is the API\'s answer to its request', async (t) => {
   const app = await readyApp({ modelDir: TINY_DIR });

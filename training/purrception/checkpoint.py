@@ -9,8 +9,8 @@ Layout of a checkpoint directory:
 
 Nested dicts are flattened with "/" (model keys keep their dots): {"ema": {"blocks.0.w": t}} ->
 "ema/blocks.0.w". Floating tensors are stored as `dtype` (fp16 by default) and loaded back as fp32;
-integer and bool tensors keep their dtype, and so do the tensors under the top-level keys of
-`keep_dtype` (by default "optim", the optimizer state: AdamW's second moments go down to 1e-12 and
+integer and bool tensors keep their dtype, and so do the tensors under the top-level keys in
+`KEEP_DTYPE` ("optim", the optimizer state: AdamW's second moments go down to 1e-12 and
 below, where fp16 flushes them to zero and the next update divides by eps alone). Plain raw bytes
 keep the files independent of the PyTorch version and small enough for any file host.
 """
@@ -91,11 +91,15 @@ class _PartWriter:
             self.fh.close()
 
 
+def has_parts(ckpt_dir: Union[str, os.PathLike]) -> bool:
+    """Whether `ckpt_dir` holds a checkpoint (its index)."""
+    return os.path.exists(os.path.join(ckpt_dir, INDEX))
+
+
 def save_parts(state: Dict[str, Any], config: Dict[str, Any], out_dir: Union[str, os.PathLike],
-               max_part_bytes: int = MAX_PART_BYTES, dtype: torch.dtype = torch.float16,
-               keep_dtype: Tuple[str, ...] = KEEP_DTYPE) -> Path:
+               max_part_bytes: int = MAX_PART_BYTES, dtype: torch.dtype = torch.float16) -> Path:
     """Write `state` (nested dict of tensors / JSON values) and `config` to `out_dir`: floating
-    tensors as `dtype`, except those under the top-level keys `keep_dtype`.
+    tensors as `dtype`, except those under the top-level keys in `KEEP_DTYPE`.
 
     Writes into a temporary directory first, then swaps, so an interrupted save keeps the old one.
     """
@@ -113,7 +117,7 @@ def save_parts(state: Dict[str, Any], config: Dict[str, Any], out_dir: Union[str
                 meta[name] = value
                 continue
             t = value.detach().cpu()
-            if t.is_floating_point() and name.split(SEP, 1)[0] not in keep_dtype:
+            if t.is_floating_point() and name.split(SEP, 1)[0] not in KEEP_DTYPE:
                 t = t.to(dtype)
             if t.dtype == torch.bfloat16:  # numpy has no bfloat16: store its bits as int16
                 raw = t.view(torch.int16).contiguous().numpy()

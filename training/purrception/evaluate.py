@@ -37,7 +37,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import trainutil as tu
-from .checkpoint import load_parts, save_parts, select
+from .checkpoint import has_parts, load_parts, save_parts, select
 from .data import ImageFolder, make_generator, open_source
 
 FD_NOTE = ("FD-clf = Frechet distance in the penultimate feature space of a small CNN classifier "
@@ -379,7 +379,7 @@ class Evaluator:
         clf, config = load_classifier(classifier_dir, device)
         source = open_source(data_root, _image_size(config, data_root), device=device)
         cb_dir = os.path.join(classifier_dir, CB_SUBDIR)
-        cb = load_classifier(cb_dir, device)[0] if _has_parts(cb_dir) else None
+        cb = load_classifier(cb_dir, device)[0] if has_parts(cb_dir) else None
         return Evaluator(clf, source, n_ref=n_ref, seed=seed, cb=cb)
 
     def metrics(self, images: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
@@ -427,10 +427,6 @@ class Evaluator:
         rec = self.metrics(x, y)
         rec.update({"tau": tau, "cfg": cfg, "steps": steps, "seconds": round(time.time() - t0, 2)})
         return rec
-
-
-def _has_parts(ckpt_dir: str) -> bool:
-    return os.path.exists(os.path.join(ckpt_dir, "index.json"))
 
 
 def summary(rec: Dict[str, Any]) -> str:
@@ -628,7 +624,7 @@ def get_classifier(args: argparse.Namespace, source, device, colour_blind: bool 
     """The classifier in --classifier (the colour-blind one in its CB_SUBDIR sub-folder), trained
     and saved there first when absent or with --retrain; -> (classifier, its training record)."""
     out = os.path.join(args.classifier, CB_SUBDIR) if colour_blind else args.classifier
-    if not args.retrain and _has_parts(out):
+    if not args.retrain and has_parts(out):
         clf, config = load_classifier(out, device)
         return clf, config.get("metrics", {})
     iters, batch, width = args.clf_iters, args.clf_batch, args.clf_width

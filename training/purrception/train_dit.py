@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from . import trainutil as tu
-from .checkpoint import OPTIM_KEY, load_parts, save_parts, select
+from .checkpoint import OPTIM_KEY, has_parts, load_parts, save_parts, select
 from .config import OBJECTIVES, PRESETS, DiTConfig, from_dict, get_preset, to_dict
 from .data import LatentBank, make_generator
 
@@ -98,7 +98,7 @@ def load_or_init(args: argparse.Namespace, bank: LatentBank, cfg: DiTConfig) -> 
     """Model, EMA and the running records: from --out's checkpoint when resuming, else fresh."""
     from .models.dit import DiT
 
-    if args.no_resume or not os.path.exists(os.path.join(args.out, "index.json")):
+    if args.no_resume or not has_parts(args.out):
         model = DiT(cfg)
         return {"cfg": cfg, "model": model, "ema": copy.deepcopy(model), "step": 0,
                 "history": [], "evals": [], "cost": None, "optim": None, "resumed": False}

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from . import trainutil as tu
-from .checkpoint import OPTIM_KEY, load_parts, save_parts, select
+from .checkpoint import OPTIM_KEY, has_parts, load_parts, save_parts, select
 from .config import PRESETS, VQConfig, from_dict, get_preset, to_dict
 from .data import make_generator, open_source, to_uint8
 
@@ -167,7 +167,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     cost = tu.Cost()
     from .models import build_vq
 
-    resume = not args.no_resume and os.path.exists(os.path.join(args.out, "index.json"))
+    resume = not args.no_resume and has_parts(args.out)
     if resume:
         state, config = load_parts(args.out)
         vq_cfg = from_dict(VQConfig, config["vq"])
@@ -245,7 +245,6 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
             x = x.contiguous(memory_format=torch.channels_last)
         with tu.autocast(device, bf16):
             x_rec, vq_loss, codes = model(x)
-        x_rec = x_rec.float()
         rec = reconstruction_loss(args, x_rec, x)
         loss = rec + vq_loss.float()
         opt.zero_grad(set_to_none=True)

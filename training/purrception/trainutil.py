@@ -215,7 +215,7 @@ class MetricSums:
 
     def add(self, metrics: Dict[str, Any]) -> None:
         for k, v in metrics.items():
-            v = v.detach().float() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+            v = v.detach().float()
             self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
         self.count += 1
 
@@ -223,10 +223,8 @@ class MetricSums:
         """Means since the last call (then starts over); {} when nothing was added."""
         if not self.count:
             return {}
-        keys = list(self.sums)
-        devices = {self.sums[k].device for k in keys}
-        vals = torch.stack([self.sums[k].to(next(iter(devices))) for k in keys]) / self.count
-        out = dict(zip(keys, vals.tolist()))  # the one host sync
+        vals = torch.stack(list(self.sums.values())) / self.count
+        out = dict(zip(self.sums, vals.tolist()))  # the one host sync
         self.sums, self.count = {}, 0
         return out
 
