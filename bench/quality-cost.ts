@@ -10,6 +10,9 @@
 //     of each point's images/s to the first one's (the default). With `--repeats R` the scored points'
 //     images/s are instead the median of R timings of `--timing-per-class` images per class, taken in
 //     turn (point 1, 2, ..., then again), so a slow spell of the shared machine hits every point alike.
+//  3. With `--baseline DIR` another model (say the previous release: `git archive REV models/NAME`) is
+//     served beside it and its own defaults (no request fields) become the first scored point, scored and
+//     timed in the same turns, so every ratio printed is against the baseline's default.
 //
 //   npm run bench:quality -- --configs euler,multistep/quadratic --evals 2,4,8,16,25 \
 //     --score "euler:25,multistep/quadratic@0-0.6:8" --classifier CLF --out runs/quality-cost
@@ -40,6 +43,7 @@ const f = flags({
   out: `${ROOT}runs/quality-cost`,
   data: `${ROOT}data/emoji-zoo`,
   classifier: `${ROOT}runs/quality-cost/clf`,
+  baseline: '',
 });
 
 interface Setting {
@@ -78,6 +82,8 @@ function generate(app: FastifyInstance, setting: Setting, steps: number, perClas
 }
 
 interface Point {
+  /** The served model, where it is not --model's (the baseline). */
+  model?: string;
   config: string;
   steps: number;
   evaluations: number;
@@ -89,11 +95,23 @@ interface Point {
   fdClf?: number;
 }
 
+const pointName = (p: Point): string => `${p.model ? `${p.model}: ` : ''}${p.config}:${p.evaluations}`;
+
 const scoring: Scoring = { out: f['out']!, data: f['data']!, classifier: f['classifier']! };
 
 describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['reference']}-step Euler solution`);
-const service = await startService(benchConfig(dir, { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) }));
+const serviceConfig = { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) };
+const baselineDir = f['baseline'] ? resolve(f['baseline']) : undefined;
+const baselineManifest = baselineDir ? readManifest(baselineDir) : undefined;
+if (baselineManifest && baselineManifest.labels.join(',') !== labels.join(',')) {
+  throw new Error(`--baseline ${baselineDir}: its labels (${baselineManifest.labels.join(',')}) are not --model's (${labels.join(',')}), so its images cannot be scored alike`);
+}
+if (baselineDir && baselineManifest) describe(baselineDir, baselineManifest, 'the baseline: its defaults are the first scored point');
+const service = await startService(benchConfig(dir, serviceConfig));
+const baseline = baselineDir ? await startService(benchConfig(baselineDir, serviceConfig)) : undefined;
 const points: Point[] = [];
+/** How to draw each scored point's images again, for the timing turns. */
+const redraw: ((perClass: number) => Promise<Run>)[] = [];
 let scored: Point[] = [];
 try {
   const perClass = num(f, 'per-class');
@@ -108,37 +126,51 @@ try {
       points.push({ config: config.name, steps, evaluations, imagesPerSecond: run.images.length / run.seconds, codesDiffer: d.codes, pixelRmse: d.rmse });
     }
   }
+  if (baseline && baselineManifest) {
+    const defaults = baselineManifest.defaults;
+    const draw = (perClass: number): Promise<Run> => generateRun(baseline.app, labels, {}, perClass, num(f, 'seed'));
+    const run = await draw(num(f, 'score-per-class'));
+    const steps = defaults.steps;
+    points.push({
+      model: `baseline ${baselineManifest.name}`, config: 'defaults', steps, evaluations: evaluationsFor(defaults.sampler ?? 'euler', steps),
+      imagesPerSecond: run.images.length / run.seconds, ...scoreRun('baseline-defaults', run, scoring),
+    });
+    redraw.push(draw);
+  }
   for (const spec of f['score']!.split(',').filter(Boolean)) {
     const [config, evals] = spec.split(':');
     const setting = parseSetting(config!);
     const steps = stepsFor(setting.sampler, Number(evals));
     if (steps === undefined) throw new Error(`--score ${spec}: ${setting.sampler} cannot spend ${evals} evaluations`);
-    const run = await generate(service.app, setting, steps, num(f, 'score-per-class'));
+    const draw = (perClass: number): Promise<Run> => generate(service.app, setting, steps, perClass);
+    const run = await draw(num(f, 'score-per-class'));
     points.push({ config: setting.name, steps, evaluations: Number(evals), imagesPerSecond: run.images.length / run.seconds, ...scoreRun(spec, run, scoring) });
+    redraw.push(draw);
   }
   scored = points.filter((p) => p.acc !== undefined);
   const timings = scored.map((): number[] => []);
   const rounds = num(f, 'repeats') > 1 ? num(f, 'repeats') : 0; // 1: the scored run's own timing
   for (let round = 0; round < rounds; round++) {
-    for (const [i, p] of scored.entries()) {
-      const run = await generate(service.app, parseSetting(p.config), p.steps, num(f, 'timing-per-class'));
+    for (const [i, draw] of redraw.entries()) {
+      const run = await draw(num(f, 'timing-per-class'));
       timings[i]!.push(run.images.length / run.seconds);
     }
   }
   timings.forEach((rates, i) => {
     if (rates.length === 0) return;
     scored[i]!.imagesPerSecond = median(rates);
-    console.log(`${scored[i]!.config}:${scored[i]!.evaluations} images/s over ${rates.length} timings: ${rates.map((r) => r.toFixed(2)).join(', ')}`);
+    console.log(`${pointName(scored[i]!)} images/s over ${rates.length} timings: ${rates.map((r) => r.toFixed(2)).join(', ')}`);
   });
 } finally {
   await service.close();
+  await baseline?.close();
 }
 
 const fixed = (v: number | undefined, digits: number): string => (v === undefined ? '' : v.toFixed(digits));
 table(
   'quality against cost (codes and pixels against the reference; class accuracy, colour-blind accuracy and FD-clf where scored)',
   ['config', 'steps', 'evaluations', 'images/s', 'codes differing', 'pixel RMSE', 'class acc', 'colour-blind acc', 'FD-clf'],
-  points.map((p) => [p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.accCb, 3), fixed(p.fdClf, 2)]),
+  points.map((p) => [p.model ? `${p.model}: ${p.config}` : p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.accCb, 3), fixed(p.fdClf, 2)]),
 );
 const at = (config: string, evaluations: number): Point | undefined => points.find((p) => p.config === config && p.evaluations === evaluations && p.codesDiffer !== undefined);
 const euler8 = at('euler', 8);
@@ -146,7 +178,7 @@ for (const p of points.filter((q) => q.evaluations === 8 && q.codesDiffer !== un
   if (euler8) console.log(`at 8 evaluations, ${p.config} / euler: codes differing ${fixed(p.codesDiffer! / euler8.codesDiffer!, 2)}x, pixel RMSE ${fixed(p.pixelRmse! / euler8.pixelRmse!, 2)}x`);
 }
 for (const p of scored.slice(1)) {
-  console.log(`${p.config}:${p.evaluations} vs ${scored[0]!.config}:${scored[0]!.evaluations}: ${fixed(p.imagesPerSecond / scored[0]!.imagesPerSecond, 2)}x images/s, ` +
+  console.log(`${pointName(p)} vs ${pointName(scored[0]!)}: ${fixed(p.imagesPerSecond / scored[0]!.imagesPerSecond, 2)}x images/s, ` +
     `class acc ${fixed(p.acc, 3)} vs ${fixed(scored[0]!.acc, 3)}, colour-blind acc ${fixed(p.accCb, 3)} vs ${fixed(scored[0]!.accCb, 3)}, ` +
     `FD-clf ${fixed(p.fdClf, 2)} vs ${fixed(scored[0]!.fdClf, 2)}`);
 }
