@@ -1,8 +1,8 @@
 // Shared test helpers: fixture paths, an app over a fixture model, model copies, PNG decoding, test images.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -141,4 +141,19 @@ export async function listening(app: FastifyInstance): Promise<string> {
 export async function pythonEnv(): Promise<string> {
   await promisify(execFile)('bash', [join(ROOT, 'scripts/python-env.sh')], { cwd: ROOT });
   return join(ROOT, '.venv/bin');
+}
+
+/** Every file under dir by its relative path, with its text (bytecode caches aside: Python writes them on import). */
+export function filesUnder(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (at: string): void => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (name === '__pycache__') continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
 }

@@ -5,37 +5,22 @@
 // `generate` gives the bytes of a direct HTTP request with the same seed and model, a bad class raises
 // ApiError with the server's status, code and message, and the stream brings step and done events.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { PYTHON_SDK_DIR, generatePythonSdk } from '../../scripts/sdk-python.js';
-import { TINY_DIR, listening, pythonEnv, readyApp } from '../helpers.js';
+import { TINY_DIR, filesUnder, listening, pythonEnv, readyApp } from '../helpers.js';
 
 const run = promisify(execFile);
-
-/** Every file under dir by its relative path (bytecode caches aside: Python writes them on import). */
-function files(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (at: string): void => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (name === '__pycache__') continue;
-      if (statSync(path).isDirectory()) walk(path);
-      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 t.test('the committed openapi/python matches what `npm run sdk:python` makes from openapi.json', async (t) => {
   await pythonEnv(); // the generator and ruff, pinned in openapi/requirements.txt
   const fresh = mkdtempSync(join(tmpdir(), 'purrception-sdk-python-'));
   t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
   await generatePythonSdk(join(fresh, 'python'));
-  const [committed, regenerated] = [files(PYTHON_SDK_DIR), files(join(fresh, 'python'))];
+  const [committed, regenerated] = [filesUnder(PYTHON_SDK_DIR), filesUnder(join(fresh, 'python'))];
   t.same([...committed.keys()].sort(), [...regenerated.keys()].sort(), 'the same files');
   for (const [name, text] of regenerated) t.equal(committed.get(name), text, name);
   t.ok(committed.has('pyproject.toml') && committed.has('purrception_client/py.typed'), 'a package, typed');

@@ -3,9 +3,9 @@
 // variation of it sent as the image; stream events arrive typed); and it is a package: `npm pack`, installed into a temporary project, imported by
 // plain Node running the README's example, and its .d.ts types check a TypeScript consumer.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import ts from 'typescript';
@@ -13,29 +13,16 @@ import { SDK_DIR, generateSdk } from '../../scripts/sdk.js';
 import { createClient } from '../../openapi/client/src/client/index.js';
 import { encode, generate, generateStream, getModel, getModels } from '../../openapi/client/src/index.js';
 import type { EncodeJson, GenerateJson, StreamEvent } from '../../openapi/client/src/index.js';
-import { TINY_DIR, listening, readyApp } from '../helpers.js';
+import { TINY_DIR, filesUnder, listening, readyApp } from '../helpers.js';
 
 const run = promisify(execFile);
-
-function files(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (at: string): void => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.set(relative(dir, path), readFileSync(path, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 t.test('the committed client (src and lib) matches what `npm run sdk` makes from openapi.json', async (t) => {
   const fresh = mkdtempSync(join(tmpdir(), 'purrception-sdk-'));
   t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
   await generateSdk(fresh);
   for (const part of ['src', 'lib']) {
-    const [committed, regenerated] = [files(join(SDK_DIR, part)), files(join(fresh, part))];
+    const [committed, regenerated] = [filesUnder(join(SDK_DIR, part)), filesUnder(join(fresh, part))];
     t.same([...committed.keys()].sort(), [...regenerated.keys()].sort(), `${part}: the same files`);
     for (const [name, text] of regenerated) t.equal(committed.get(name), text, `${part}/${name}`);
   }
