@@ -7,20 +7,16 @@ Each log is train_vq's JSON lines with --curve-every-s: its "curve" records (ste
 cpu_s, wall_s), cpu_s counted from the start of that session. A candidate trained in several
 sessions lists their logs in order, comma-separated: each continues at the CPU time where the one
 before ended. Also prints the points, one line per candidate. Plots with matplotlib (Agg: no
-display needed; pinned in requirements.txt).
+display needed; pinned in requirements.txt), through `plots.plot_panels`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display on the training machines
-import matplotlib.pyplot as plt  # noqa: E402
+from .plots import plot_panels
 
 TITLE = "held-out PSNR vs CPU time (1 thread, emoji zoo 64 px)"
 
@@ -37,23 +33,6 @@ def read_curve(path: str) -> List[Dict[str, float]]:
                 points = []  # an earlier run appended to the same log
             points.append(rec)
     return points
-
-
-def plot(series: List[Dict[str, Any]], path: str) -> str:
-    """One line per candidate ({"name", "x": CPU minutes, "y": PSNR}) -> PNG at `path`."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for s in series:
-        ax.plot(s["x"], s["y"], "o-", markersize=3, label=s["name"])
-    ax.set_title(TITLE, fontsize=10)
-    ax.set_xlabel("CPU minutes")
-    ax.set_ylabel("PSNR (dB)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -73,7 +52,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                        "y": [p["val_psnr"] for p in pts]})
         cells = ", ".join(f"{p['cpu_s'] / 60:.1f} min: {p['val_psnr']:.2f} dB" for p in pts)
         print(f"{name}: {cells}")
-    plot(series, args.out)
+    plot_panels([{"title": TITLE, "xlabel": "CPU minutes", "ylabel": "PSNR (dB)", "series": series}],
+                args.out)
     print(f"wrote {args.out}")
 
 

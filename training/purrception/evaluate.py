@@ -25,7 +25,6 @@ not comparable with published FIDs; it ranks models and settings trained on the 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import time
@@ -39,6 +38,7 @@ import torch.nn.functional as F
 from . import trainutil as tu
 from .checkpoint import has_parts, load_parts, save_parts, select
 from .data import ImageFolder, make_generator, open_source
+from .plots import plot_panels
 
 FD_NOTE = ("FD-clf = Frechet distance in the penultimate feature space of a small CNN classifier "
            "trained on this dataset's real images. It is NOT Inception FID (no Inception weights "
@@ -446,34 +446,6 @@ def _floats(s: str) -> List[float]:
 # ------------------------------------------------------------------------------------------------
 # Plots (matplotlib, Agg: files only, no display)
 # ------------------------------------------------------------------------------------------------
-
-def plot_panels(panels: List[Dict[str, Any]], path: str, title: str = "") -> str:
-    """panels: [{"title", "xlabel", "ylabel", "series": [{"name", "x", "y"}], "hlines": [{"name",
-    "y"}]}] -> one PNG with the panels side by side; None values in y are gaps."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig = Figure(figsize=(4.5 * len(panels), 3.6))
-    FigureCanvasAgg(fig)  # no pyplot: no global figure state to leak between plots
-    for ax, p in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
-        for s in p["series"]:
-            y = [np.nan if v is None else v for v in s["y"]]
-            ax.plot(s["x"], y, "o-", label=s["name"])
-        for h, ls in zip(p.get("hlines", []), itertools.cycle(("--", ":", "-."))):
-            ax.axhline(h["y"], ls=ls, color="gray", label=h["name"])
-        ax.set_title(p["title"], fontsize=9)
-        ax.set_xlabel(p["xlabel"])
-        ax.set_ylabel(p["ylabel"])
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
-
 
 def ceiling_lines(results: Dict[str, Any], metric: str) -> List[Dict[str, Any]]:
     """Horizontal reference lines: real images, and real images through the VQ when measured."""

@@ -34,4 +34,4 @@ def test_sessions_continue_the_cpu_time_and_the_plot_is_written(tmp_path, capsys
     assert lines[1] == "one: 1.0 min: 20.00 dB, 2.0 min: 22.00 dB"
     from PIL import Image
 
-    assert Image.open(out).size == (704, 462)  # matplotlib's figure: 6.4 x 4.2 in at 110 dpi
+    assert Image.open(out).size == (495, 396)  # one panel of plots.plot_panels: 4.5 x 3.6 in at 110 dpi
