@@ -72,12 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-steps", type=int, default=25)
     ap.add_argument("--eval-tau", type=float, default=0.9)
     ap.add_argument("--eval-cfg", type=float, default=1.3)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
-                    help="bf16 autocast of the forward, losses in fp32 (default: on CUDA only)")
-    ap.add_argument("--compile", action="store_true", help="torch.compile")
-    ap.add_argument("--no-resume", action="store_true")
+    tu.add_session_flags(ap)
     return ap
 
 

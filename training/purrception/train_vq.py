@@ -75,12 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="arch patch: images whose patches the k-means codebook is fitted to")
     ap.add_argument("--kmeans-iters", type=int, default=25, help="arch patch: Lloyd iterations")
     ap.add_argument("--recon-png", default=None, help="write a real/reconstruction grid here")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
-                    help="bf16 autocast of the forward, losses in fp32 (default: on CUDA only)")
-    ap.add_argument("--compile", action="store_true", help="torch.compile")
-    ap.add_argument("--no-resume", action="store_true")
+    tu.add_session_flags(ap)
     return ap
 
 

@@ -9,6 +9,7 @@ when asked for.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import math
@@ -25,6 +26,17 @@ from .config import DiTConfig, VQConfig, from_dict
 # ------------------------------------------------------------------------------------------------
 # Device, precision, compile
 # ------------------------------------------------------------------------------------------------
+
+def add_session_flags(ap: argparse.ArgumentParser) -> None:
+    """The flags every trainer takes for how this session runs: seed, device, precision, resume."""
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                    help="bf16 autocast of the forward, losses in fp32 (default: on CUDA only)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile")
+    ap.add_argument("--no-resume", action="store_true")
+
+
 
 def pick_device(name: Optional[str] = None) -> torch.device:
     if name and name != "auto":
