@@ -52,8 +52,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                        "y": [p["val_psnr"] for p in pts]})
         cells = ", ".join(f"{p['cpu_s'] / 60:.1f} min: {p['val_psnr']:.2f} dB" for p in pts)
         print(f"{name}: {cells}")
-    plot_panels([{"title": TITLE, "xlabel": "CPU minutes", "ylabel": "PSNR (dB)", "series": series}],
-                args.out)
+    panel = {"title": TITLE, "xlabel": "CPU minutes", "ylabel": "PSNR (dB)", "series": series}
+    plot_panels([panel], args.out)
     print(f"wrote {args.out}")
 
 

@@ -382,12 +382,26 @@ class Evaluator:
         cb = load_classifier(cb_dir, device)[0] if has_parts(cb_dir) else None
         return Evaluator(clf, source, n_ref=n_ref, seed=seed, cb=cb)
 
-    def metrics(self, images: torch.Tensor, y: torch.Tensor) -> Dict[str, Any]:
+    def metrics(self, images: torch.Tensor, y: torch.Tensor, per_class: bool = False
+                ) -> Dict[str, Any]:
+        """acc, fd_clf, acc_cb and n; with per_class, also each label's n, acc and acc_cb (which
+        classes a model draws, not only how many)."""
         f, logits = features_and_logits(self.clf, images, self.batch)
-        rec = {"acc": class_accuracy(logits, y),
-               "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats)}
-        if self.cb is not None:
-            rec["acc_cb"] = class_accuracy(features_and_logits(self.cb, images, self.batch)[1], y)
+        rec: Dict[str, Any] = {"acc": class_accuracy(logits, y),
+                               "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats)}
+        cb_logits = features_and_logits(self.cb, images, self.batch)[1] if self.cb else None
+        if cb_logits is not None:
+            rec["acc_cb"] = class_accuracy(cb_logits, y)
+        if per_class:
+            rec["per_class"] = {}
+            for c, label in enumerate(self.labels):
+                m = (y == c).to(logits.device)
+                if not m.any():
+                    continue
+                row = {"n": int(m.sum()), "acc": class_accuracy(logits[m], y[m])}
+                if cb_logits is not None:
+                    row["acc_cb"] = class_accuracy(cb_logits[m], y[m])
+                rec["per_class"][label] = row
         return {**rec, "n": len(y)}
 
     def ceiling(self, n: int) -> Dict[str, Any]:
@@ -637,10 +651,12 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     if args.images:
         ds = ImageFolder(args.images, args.image_size, classes=source.labels)
         x, y = ds.load_all()
-        rec = ev.metrics(x, y)
+        rec = ev.metrics(x, y, per_class=True)
         write({"images": args.images, "folder": rec, "ceiling": ev.ceiling(len(y))})
         print(f"[eval] folder {args.images} (n={rec['n']}): {summary(rec)}; ceiling "
               f"{summary(results['ceiling'])}", flush=True)
+        for label, row in rec["per_class"].items():
+            print(f"[eval]   {label} (n={row['n']}): {summary(row)}", flush=True)
     model = None
     if args.model:
         model = OnnxModel(args.model)

@@ -1,4 +1,4 @@
-"""Line plots for the pipeline's reports (sweeps, convergence, tokenizer curves): one PNG of panels."""
+"""Line plots for the pipeline's reports (sweeps, convergence, tokenizer curves), as PNG panels."""
 
 from __future__ import annotations
 

@@ -89,7 +89,13 @@ def test_evaluator_ceiling_and_png_folder(trained, tmp_path):
     res = ev.main(["--data", root, "--classifier", d, "--image-size", "32",
                    "--images", str(tmp_path / "gen"), "--n", "60", "--out", str(tmp_path / "o")])
     assert res["folder"]["n"] == 60 and res["folder"]["acc"] > 0.8
-    assert res["folder"]["acc_cb"] > 0.8 and set(res["ceiling"]) == set(res["folder"])
+    assert res["folder"]["acc_cb"] > 0.8
+    assert set(res["ceiling"]) == set(res["folder"]) - {"per_class"}
+    per_class = res["folder"]["per_class"]  # every label, its own counts adding up to the whole
+    assert list(per_class) == zoo.labels and sum(r["n"] for r in per_class.values()) == 60
+    hits = sum(r["acc"] * r["n"] for r in per_class.values())
+    assert abs(hits / 60 - res["folder"]["acc"]) < 1e-6
+    assert all("acc_cb" in r for r in per_class.values())
     # PNG quantisation changes the images by < 1/255: the metrics stay close to the real ceiling
     assert res["folder"]["fd_clf"] < bad["fd_clf"]
     saved = json.load(open(tmp_path / "o" / "results.json"))
