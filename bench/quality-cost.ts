@@ -95,7 +95,8 @@ interface Point {
   fdClf?: number;
 }
 
-const pointName = (p: Point): string => `${p.model ? `${p.model}: ` : ''}${p.config}:${p.evaluations}`;
+const pointLabel = (p: Point): string => (p.model ? `${p.model}: ${p.config}` : p.config);
+const pointName = (p: Point): string => `${pointLabel(p)}:${p.evaluations}`;
 
 const scoring: Scoring = { out: f['out']!, data: f['data']!, classifier: f['classifier']! };
 
@@ -103,12 +104,14 @@ describe(dir, manifestOf, `${f['per-class']} images per class against a ${f['ref
 const serviceConfig = { maxBatch: 64, queueLimit: 100_000, ...(f['threads'] ? { threads: num(f, 'threads') } : {}) };
 const baselineDir = f['baseline'] ? resolve(f['baseline']) : undefined;
 const baselineManifest = baselineDir ? readManifest(baselineDir) : undefined;
-if (baselineManifest && baselineManifest.labels.join(',') !== labels.join(',')) {
-  throw new Error(`--baseline ${baselineDir}: its labels (${baselineManifest.labels.join(',')}) are not --model's (${labels.join(',')}), so its images cannot be scored alike`);
+if (baselineDir && baselineManifest) {
+  if (baselineManifest.labels.join(',') !== labels.join(',')) {
+    throw new Error(`--baseline ${baselineDir}: its labels (${baselineManifest.labels.join(',')}) are not --model's (${labels.join(',')}), so its images cannot be scored alike`);
+  }
+  describe(baselineDir, baselineManifest, 'the baseline: its defaults are the first scored point');
 }
-if (baselineDir && baselineManifest) describe(baselineDir, baselineManifest, 'the baseline: its defaults are the first scored point');
 const service = await startService(benchConfig(dir, serviceConfig));
-const baseline = baselineDir ? await startService(benchConfig(baselineDir, serviceConfig)) : undefined;
+const baseline = baselineDir && baselineManifest ? { manifest: baselineManifest, service: await startService(benchConfig(baselineDir, serviceConfig)) } : undefined;
 const points: Point[] = [];
 /** How to draw each scored point's images again, for the timing turns. */
 const redraw: ((perClass: number) => Promise<Run>)[] = [];
@@ -126,13 +129,13 @@ try {
       points.push({ config: config.name, steps, evaluations, imagesPerSecond: run.images.length / run.seconds, codesDiffer: d.codes, pixelRmse: d.rmse });
     }
   }
-  if (baseline && baselineManifest) {
-    const defaults = baselineManifest.defaults;
-    const draw = (perClass: number): Promise<Run> => generateRun(baseline.app, labels, {}, perClass, num(f, 'seed'));
+  if (baseline) {
+    const { defaults, name } = baseline.manifest;
+    const draw = (perClass: number): Promise<Run> => generateRun(baseline.service.app, labels, {}, perClass, num(f, 'seed'));
     const run = await draw(num(f, 'score-per-class'));
     const steps = defaults.steps;
     points.push({
-      model: `baseline ${baselineManifest.name}`, config: 'defaults', steps, evaluations: evaluationsFor(defaults.sampler ?? 'euler', steps),
+      model: `baseline ${name}`, config: 'defaults', steps, evaluations: evaluationsFor(defaults.sampler ?? 'euler', steps),
       imagesPerSecond: run.images.length / run.seconds, ...scoreRun('baseline-defaults', run, scoring),
     });
     redraw.push(draw);
@@ -163,14 +166,14 @@ try {
   });
 } finally {
   await service.close();
-  await baseline?.close();
+  await baseline?.service.close();
 }
 
 const fixed = (v: number | undefined, digits: number): string => (v === undefined ? '' : v.toFixed(digits));
 table(
   'quality against cost (codes and pixels against the reference; class accuracy, colour-blind accuracy and FD-clf where scored)',
   ['config', 'steps', 'evaluations', 'images/s', 'codes differing', 'pixel RMSE', 'class acc', 'colour-blind acc', 'FD-clf'],
-  points.map((p) => [p.model ? `${p.model}: ${p.config}` : p.config, p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.accCb, 3), fixed(p.fdClf, 2)]),
+  points.map((p) => [pointLabel(p), p.steps, p.evaluations, fixed(p.imagesPerSecond, 2), fixed(p.codesDiffer, 4), fixed(p.pixelRmse, 2), fixed(p.acc, 3), fixed(p.accCb, 3), fixed(p.fdClf, 2)]),
 );
 const at = (config: string, evaluations: number): Point | undefined => points.find((p) => p.config === config && p.evaluations === evaluations && p.codesDiffer !== undefined);
 const euler8 = at('euler', 8);

@@ -387,6 +387,7 @@ class Evaluator:
         """acc, fd_clf, acc_cb and n; with per_class, also each label's n, acc and acc_cb (which
         classes a model draws, not only how many)."""
         f, logits = features_and_logits(self.clf, images, self.batch)
+        y = y.to(logits.device)  # one device for the labels, the logits and the per-class masks
         rec: Dict[str, Any] = {"acc": class_accuracy(logits, y),
                                "fd_clf": frechet_distance(*gaussian_stats(f), *self.ref_stats)}
         cb_logits = features_and_logits(self.cb, images, self.batch)[1] if self.cb else None
@@ -395,7 +396,7 @@ class Evaluator:
         if per_class:
             rec["per_class"] = {}
             for c, label in enumerate(self.labels):
-                m = (y == c).to(logits.device)
+                m = y == c
                 if not m.any():
                     continue
                 row = {"n": int(m.sum()), "acc": class_accuracy(logits[m], y[m])}
