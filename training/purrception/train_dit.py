@@ -16,8 +16,9 @@ config holds the resolved DiTConfig, the precision, the VQ config and labels of 
 the loss history and the --eval-every records. Resuming (automatic when --out holds a checkpoint)
 keeps the raw and EMA weights (fp16-rounded), the AdamW moments, the step counter (the EMA warm-up
 and the data stream continue from it) and the histories, so several short runs add up to one long
-one. A checkpoint without optimizer state (one recovered by model_dir, or saved with
---no-save-optimizer) resumes with fresh moments and a --warmup of LR that re-estimates them.
+one. A checkpoint without optimizer state (one recovered by model_dir, deepened by grow, or
+saved with --no-save-optimizer) resumes with fresh moments and a --warmup of LR that re-estimates
+them.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def load_or_init(args: argparse.Namespace, bank: LatentBank, cfg: DiTConfig) -> 
     if args.no_resume or not has_parts(args.out):
         model = DiT(cfg)
         return {"cfg": cfg, "model": model, "ema": copy.deepcopy(model), "step": 0,
-                "history": [], "evals": [], "cost": None, "optim": None, "resumed": False}
+                "history": [], "evals": [], "grown": [], "cost": None, "optim": None,
+                "resumed": False}
     state, config = load_parts(args.out)
     cfg = from_dict(DiTConfig, config["dit"])
     if cfg.objective != args.objective:
@@ -111,7 +113,8 @@ def load_or_init(args: argparse.Namespace, bank: LatentBank, cfg: DiTConfig) -> 
     ema.load_state_dict(select(state, "ema", "model"))
     return {"cfg": cfg, "model": model, "ema": ema, "step": int(config.get("step", 0)),
             "history": list(config.get("history", [])), "evals": list(config.get("evals", [])),
-            "cost": config.get("cost"), "optim": state.get(OPTIM_KEY), "resumed": True}
+            "grown": list(config.get("grown", [])), "cost": config.get("cost"),
+            "optim": state.get(OPTIM_KEY), "resumed": True}
 
 
 def train(args: argparse.Namespace) -> Dict[str, Any]:
@@ -184,6 +187,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                   "precision": precision,
                   "vq": bank.meta.get("vq"), "labels": bank.meta.get("labels"),
                   "ema_decay": args.ema_decay, "history": history[-500:], "evals": evals,
+                  "grown": run["grown"],
                   "bank": {k: v for k, v in bank.meta.items() if k not in ("vq", "labels")},
                   "args": {k: v for k, v in vars(args).items() if k != "override"},
                   "override": tu.parse_overrides(args.override), "cost": cost.so_far()}

@@ -253,11 +253,12 @@ def restore_optimizer(opt: torch.optim.Optimizer, saved: Optional[Dict[str, Any]
                       tag: str) -> bool:
     """Load the moments of `saved` (optimizer_state's form, from load_parts) into `opt`, keeping
     `opt`'s hyperparameters (this session's --lr, --wd). False, with a notice, when there are none
-    (e.g. a checkpoint recovered by model_dir) or they do not fit the parameters."""
+    (e.g. a checkpoint recovered by model_dir or deepened by grow) or they do not fit the
+    parameters."""
     fresh = "fresh AdamW moments, LR warm-up"
     if not saved or not saved.get("state"):
-        print(f"[{tag}] the checkpoint has no optimizer state (e.g. one recovered by model_dir): "
-              f"{fresh}", flush=True)
+        print(f"[{tag}] the checkpoint has no optimizer state (e.g. one recovered by model_dir or "
+              f"deepened by grow): {fresh}", flush=True)
         return False
     problem = _optimizer_mismatch(opt, saved)
     if problem:

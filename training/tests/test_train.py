@@ -312,3 +312,19 @@ def test_autocast_is_bf16_on_cpu_only_when_asked():
         assert (a @ a).dtype == torch.bfloat16
     assert tu.resolve_bf16(None, torch.device("cuda")) and not tu.resolve_bf16(None, cpu)
     assert tu.resolve_bf16(True, cpu) and not tu.resolve_bf16(False, torch.device("cuda"))
+
+
+def test_dit_resumes_after_growing(bank_path, tmp_path, capsys):
+    from purrception import grow
+
+    args = ["--preset", "fixture", "--bank", bank_path, "--batch", "8", "--warmup", "1",
+            "--device", "cpu"]
+    train_dit.main(args + ["--out", str(tmp_path / "dit"), "--iters", "2"])
+    grow.main(["--from", str(tmp_path / "dit"), "--out", str(tmp_path / "deep"), "--depth", "3"])
+    s = train_dit.main(args + ["--out", str(tmp_path / "deep"), "--iters", "2"])
+    assert s["step"] == 4 and not s["optimizer_restored"]
+    assert "deepened by grow" in capsys.readouterr().out
+    state, config = load_parts(str(tmp_path / "deep"))
+    assert config["dit"]["depth"] == 3 and config["grown"][0]["step"] == 2
+    assert _adam_steps(str(tmp_path / "deep")) == {2.0}
+    assert torch.count_nonzero(state["model"]["blocks.2.adaLN_modulation.1.weight"]) > 0
