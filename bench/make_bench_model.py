@@ -22,8 +22,7 @@ sys.path.insert(0, str(ROOT / "training"))
 from purrception.checkpoint import save_parts  # noqa: E402
 from purrception.config import to_dict  # noqa: E402
 from purrception.export import main as export_main  # noqa: E402
-from purrception import fixtures  # noqa: E402
-from purrception.config import get_preset  # noqa: E402
+from purrception.random_weights import random_models  # noqa: E402
 
 
 def main() -> None:
@@ -36,12 +35,8 @@ def main() -> None:
     args = ap.parse_args()
 
     out = Path(args.out)
-    if args.image_size:
-        vq_cfg, dit_cfg = get_preset(args.preset)
-        vq_cfg.image_size = args.image_size
-        dit_cfg.latent_size = vq_cfg.latent_size
-        fixtures.get_preset = lambda _name: (vq_cfg, dit_cfg)  # random_models reads the preset here
-    vq, dit = fixtures.random_models(args.preset, args.seed)  # weights rounded to fp16 values
+    # weights rounded to fp16 values
+    vq, dit = random_models(args.preset, args.seed, image_size=args.image_size)
     ckpt = out / "ckpt"
     # fp16 storage is lossless here (random_models rounds every weight to an fp16 value)
     save_parts({"model": vq.state_dict()}, to_dict(vq.cfg), ckpt / "vq")

@@ -32,7 +32,7 @@ import torch  # noqa: E402
 from purrception.checkpoint import save_parts  # noqa: E402
 from purrception.config import DiTConfig, VQConfig, get_preset, to_dict  # noqa: E402
 from purrception.export import export_model  # noqa: E402
-from purrception.fixtures import randomize_zero_init  # noqa: E402
+from purrception.random_weights import randomize_zero_init  # noqa: E402
 from purrception.model_dir import recover  # noqa: E402
 from purrception.models import DiT, Tokenizer, VQModel  # noqa: E402
 

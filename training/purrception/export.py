@@ -597,7 +597,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     provenance: Dict[str, Any] = {}
     if args.random:
-        from .fixtures import random_models
+        from .random_weights import random_models
 
         vq, dit = random_models(args.preset, args.seed)
         ckpt_cfg: Dict[str, Any] = {}

@@ -4,11 +4,9 @@ cfm-endpoint or dfm `test/fixtures/tiny-<objective>/` (no encoder), which also h
 `expected.json`: the codes the project's PyTorch sampler reaches from the service's z_0 (dfm: its
 uniforms) of each listed request, for the service tests to compare against.
 
-A freshly initialised DiT is adaLN-Zero: its final layer and modulations are zero, so its output
-would ignore z, t and y. The fixture randomises those layers (and uses a unit-scale codebook and
-class table) so class, cfg, tau and t visibly change the output the service tests look at.
-Its weights are rounded to fp16 values and stored as fp16 in the graphs (computed in fp32) to keep
-the files small.
+The weights are random_weights.random_models': random where a fresh DiT is zero, so class, cfg, tau
+and t visibly change the output the service tests look at, and rounded to fp16 values, stored as
+fp16 in the graphs (computed in fp32) to keep the files small.
 
     npm run fixtures        # all of them, with the repo's .venv (npm run python:env)
     cd training && ../.venv/bin/python -m purrception.fixtures     # -> ../test/fixtures/tiny
@@ -19,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import dataclasses
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import torch
-import torch.nn as nn
 
-from .config import VECTOR_OBJECTIVES, get_preset
+from .config import VECTOR_OBJECTIVES
 from .export import export_model
-from .models import DiT, Tokenizer, build_vq
+from .models import DiT, Tokenizer
+from .random_weights import random_models
 from .sample import sample, sample_dfm
 from .seeds import service_noise, service_uniforms
 
@@ -42,45 +39,6 @@ EXPECTED_REQUESTS = [
     {"seed": 3, "class": 3, "cfg": 0.0, "steps": 6},
     {"seed": 4, "class": 2, "cfg": 3.5, "steps": 12},
 ]
-
-
-def randomize_zero_init(dit: DiT, generator: torch.Generator) -> None:
-    """Replace the zero / tiny initialisations by random ones so outputs depend on z, t and y."""
-
-    def fill(p: nn.Parameter, std: float) -> None:
-        p.data.copy_(torch.randn(p.shape, generator=generator) * std)
-
-    with torch.no_grad():
-        for block in dit.blocks:
-            fill(block.adaLN_modulation[-1].weight, 0.05)  # gates and shifts now non-zero
-            fill(block.adaLN_modulation[-1].bias, 0.1)
-        fill(dit.final_layer.adaLN_modulation[-1].weight, 0.05)
-        fill(dit.final_layer.adaLN_modulation[-1].bias, 0.1)
-        fill(dit.final_layer.linear.weight, 0.3)  # logits of a few units: a peaked but soft pi
-        fill(dit.final_layer.linear.bias, 0.1)
-        fill(dit.y_embedder.embedding_table.weight, 1.0)  # classes clearly apart
-        if dit.x_pre_embedder is not None:
-            fill(dit.x_pre_embedder.weight, 1.0)  # dfm: the codes so far clearly matter
-        fill(dit.t_embedder.mlp[0].weight, 0.3)  # t clearly matters
-
-
-def random_models(preset: str = "fixture", seed: int = 0, randomize: bool = True,
-                  objective: str = "purrception") -> Tuple[Tokenizer, DiT]:
-    """Randomly initialised (VQ, DiT) for `preset`, deterministic in `seed`."""
-    vq_cfg, dit_cfg = get_preset(preset)
-    dit_cfg = dataclasses.replace(dit_cfg, objective=objective)
-    torch.manual_seed(seed)
-    vq, dit = build_vq(vq_cfg), DiT(dit_cfg)
-    if randomize:
-        g = torch.Generator().manual_seed(seed + 1)
-        randomize_zero_init(dit, g)
-        # unit-scale codebook so z0 ~ N(0, I) and the codes live on the same scale
-        vq.codebook.data.copy_(torch.randn(vq.codebook.shape, generator=g))
-    # round every weight to an fp16 value: the ONNX files then store them as fp16 losslessly
-    with torch.no_grad():
-        for p in list(vq.parameters()) + list(dit.parameters()):
-            p.copy_(p.half().float())
-    return vq.eval(), dit.eval()
 
 
 @torch.no_grad()

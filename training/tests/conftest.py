@@ -22,7 +22,7 @@ requires_ort = pytest.mark.skipif(ORT_MISSING is not None,
 @pytest.fixture(scope="session")
 def tiny_models():
     """(vq, dit) of the "fixture" preset with randomised (non-zero) output layers."""
-    from purrception.fixtures import random_models
+    from purrception.random_weights import random_models
 
     return random_models("fixture", seed=0)
 

@@ -11,7 +11,7 @@ from conftest import requires_ort
 from purrception import convert
 from purrception.config import DiTConfig, VQConfig
 from purrception.export import export_model
-from purrception.fixtures import randomize_zero_init
+from purrception.random_weights import randomize_zero_init
 from purrception.models import DiT, VQModel
 from purrception.ort import run_onnx
 

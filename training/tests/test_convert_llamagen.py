@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from conftest import requires_ort
 from purrception import convert
 from purrception.config import DiTConfig, VQConfig, get_preset
-from purrception.fixtures import randomize_zero_init
+from purrception.random_weights import randomize_zero_init
 from purrception.models import DiT, LlamaGenVQ, build_vq
 from purrception.ort import run_onnx
 

@@ -245,7 +245,7 @@ def test_plots(tmp_path):
 @requires_ort
 def test_an_exported_dfm_model_samples_as_the_pytorch_reference(tmp_path):
     from purrception.export import export_model
-    from purrception.fixtures import random_models
+    from purrception.random_weights import random_models
 
     vq, dit = random_models("fixture", 0, objective="dfm")
     out = export_model(vq, dit, tmp_path / "dfm", "dfm", ["a", "b", "c", "d"],

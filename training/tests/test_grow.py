@@ -8,7 +8,7 @@ import torch
 from purrception import grow
 from purrception.checkpoint import load_model, load_parts, save_parts
 from purrception.config import to_dict
-from purrception.fixtures import random_models
+from purrception.random_weights import random_models
 
 
 @pytest.fixture()

@@ -50,7 +50,7 @@ def _assert_same_parameters(recovered, original):
 
 @pytest.mark.parametrize("arch", ["ldm", "patch", "patch-dfm"])
 def test_every_weight_is_recovered_exactly(tmp_path, arch):
-    from purrception.fixtures import random_models
+    from purrception.random_weights import random_models
 
     if arch == "ldm":
         vq, dit = random_models("fixture", seed=0)

@@ -8,7 +8,7 @@ import torch
 from conftest import requires_ort
 from purrception.config import DiTConfig
 from purrception.export import export_model
-from purrception.fixtures import random_models
+from purrception.random_weights import random_models
 from purrception.models import DiT
 from purrception.ort import run_onnx
 from purrception.sample import (decode_latents, dfm_update, purrception_step, sample, sample_dfm,
