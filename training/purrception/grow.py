@@ -47,7 +47,7 @@ def layout(depth: int, new_depth: int) -> List[Tuple[int, bool]]:
 
 def grow_blocks(weights: Dict[str, torch.Tensor],
                 slots: List[Tuple[int, bool]]) -> Dict[str, torch.Tensor]:
-    """A DiT state dict with its blocks laid out as `slots`; inserted blocks have zero modulation."""
+    """The state dict with its blocks laid out as `slots`; inserted blocks get zero modulation."""
     grown = {k: v for k, v in weights.items() if not k.startswith(BLOCKS)}
     for slot, (src, inserted) in enumerate(slots):
         prefix = f"{BLOCKS}{src}."
@@ -60,11 +60,14 @@ def grow_blocks(weights: Dict[str, torch.Tensor],
 
 
 def same_outputs(a: DiT, b: DiT, seed: int = 0) -> bool:
-    """Whether two DiTs give the same outputs on random latents, times and labels (the null one too)."""
+    """Whether two DiTs agree on random inputs, times and labels (the null label too)."""
     cfg = a.cfg
     g = torch.Generator().manual_seed(seed)
-    n = 4
-    x = torch.randn(n, cfg.latent_channels, cfg.latent_size, cfg.latent_size, generator=g)
+    n, size = 4, cfg.latent_size
+    if cfg.objective == "dfm":  # codes, the mask token K included
+        x = torch.randint(0, cfg.codebook_size + 1, (n, size, size), generator=g)
+    else:
+        x = torch.randn(n, cfg.latent_channels, size, size, generator=g)
     t = torch.rand(n, generator=g)
     y = torch.tensor([0, cfg.num_classes, 1 % cfg.num_classes, cfg.num_classes])
     with torch.no_grad():

@@ -11,10 +11,10 @@ from purrception.config import to_dict
 from purrception.random_weights import random_models
 
 
-@pytest.fixture()
-def dit_dir(tmp_path):
+@pytest.fixture(params=["purrception", "cfm", "dfm"])
+def dit_dir(request, tmp_path):
     """A fixture DiT (2 blocks, non-zero modulation everywhere) saved like train_dit saves it."""
-    _, dit = random_models("fixture", seed=3)
+    _, dit = random_models("fixture", seed=3, objective=request.param)
     state = {"ema": dit.state_dict(), "model": dit.state_dict(),
              "optim": {"state": {"0": {"exp_avg": torch.ones(1)}}}}
     out = tmp_path / "dit"
