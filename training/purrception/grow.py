@@ -61,17 +61,16 @@ def grow_blocks(weights: Dict[str, torch.Tensor],
 
 def same_outputs(a: DiT, b: DiT, seed: int = 0) -> bool:
     """Whether two DiTs agree on random inputs, times and labels (the null label too)."""
+    from .export import example_step_inputs
+
     cfg = a.cfg
-    g = torch.Generator().manual_seed(seed)
-    n, size = 4, cfg.latent_size
-    if cfg.objective == "dfm":  # codes, the mask token K included
-        x = torch.randint(0, cfg.codebook_size + 1, (n, size, size), generator=g)
-    else:
-        x = torch.randn(n, cfg.latent_channels, size, size, generator=g)
-    t = torch.rand(n, generator=g)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        inputs = example_step_inputs(cfg, batch=4)  # z, or dfm's codes
+    x = inputs["codes"] if "codes" in inputs else inputs["z"]
     y = torch.tensor([0, cfg.num_classes, 1 % cfg.num_classes, cfg.num_classes])
     with torch.no_grad():
-        return torch.allclose(a(x, t, y), b(x, t, y), rtol=1e-5, atol=1e-5)
+        return torch.allclose(a(x, inputs["t"], y), b(x, inputs["t"], y), rtol=1e-5, atol=1e-5)
 
 
 def grow_checkpoint(src: Path, out: Path, new_depth: int) -> Dict[str, Any]:
