@@ -17,8 +17,9 @@
 //   npm run bench:quality -- --configs euler,multistep/quadratic --evals 2,4,8,16,25 \
 //     --score "euler:25,multistep/quadratic@0-0.6:8" --classifier CLF --out runs/quality-cost
 //
-// A configuration is sampler[/grid][@from-to] (the guidance interval in t; grid `model` is the model's
-// default grid, named or tuned knots); a point adds :evaluations.
+// A configuration is sampler[/grid][@from-to][+cfgW][+tauT] (the guidance interval in t; grid `model` is
+// the model's default grid, named or tuned knots; cfg and tau default to the model's); a point adds
+// :evaluations, e.g. "logsnr-multistep/model@0.1-0.8+cfg3:7".
 // Heun spends 2T - 1 evaluations on T steps, so its points use T = (E + 1)/2 (odd E only).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,18 +52,21 @@ interface Setting {
   sampler: SamplerName;
   grid: Grid;
   guidance?: GuidanceInterval;
+  cfg?: number;
+  tau?: number;
 }
 
 function parseSetting(text: string): Setting {
-  const match = /^([\w-]+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?$/.exec(text);
+  const match = /^([\w-]+)(?:\/(\w+))?(?:@([\d.]+)-([\d.]+))?(?:\+cfg([\d.]+))?(?:\+tau([\d.]+))?$/.exec(text);
   const sampler = match?.[1] as SamplerName | undefined;
   const gridName = match?.[2] ?? 'uniform';
   if (!match || !SAMPLERS.includes(sampler!) || !(gridName === 'model' || GRIDS.includes(gridName as GridName))) {
-    throw new Error(`"${text}": a configuration is sampler[/grid][@from-to], samplers ${SAMPLERS.join('|')}, grids ${GRIDS.join('|')}|model`);
+    throw new Error(`"${text}": a configuration is sampler[/grid][@from-to][+cfgW][+tauT], samplers ${SAMPLERS.join('|')}, grids ${GRIDS.join('|')}|model`);
   }
   const grid = gridName === 'model' ? (manifestOf.defaults.grid ?? 'uniform') : (gridName as GridName);
   const guidance = match[3] === undefined ? undefined : { from: Number(match[3]), to: Number(match[4]) };
-  return { name: text, sampler: sampler!, grid, ...(guidance ? { guidance } : {}) };
+  const weights = { ...(match[5] === undefined ? {} : { cfg: Number(match[5]) }), ...(match[6] === undefined ? {} : { tau: Number(match[6]) }) };
+  return { name: text, sampler: sampler!, grid, ...(guidance ? { guidance } : {}), ...weights };
 }
 
 /** Steps for an evaluation budget; undefined where the sampler cannot spend exactly that many. */
@@ -75,10 +79,10 @@ const dir = modelDir(f);
 const manifestOf = readManifest(dir);
 const labels = manifestOf.labels;
 
-/** perClass images of every class with a setting's sampler, grid and guidance interval. */
+/** perClass images of every class with a setting's sampler, grid, guidance interval, cfg and tau. */
 function generate(app: FastifyInstance, setting: Setting, steps: number, perClass: number): Promise<Run> {
-  const { sampler, grid, guidance } = setting;
-  return generateRun(app, labels, { steps, sampler, grid, ...(guidance ? { guidance } : {}) }, perClass, num(f, 'seed'));
+  const { name: _name, ...fields } = setting;
+  return generateRun(app, labels, { steps, ...fields }, perClass, num(f, 'seed'));
 }
 
 interface Point {
