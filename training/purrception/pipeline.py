@@ -39,7 +39,7 @@ GPU = {
     "dit_seconds": 215, "dit_batch": 256, "dit_save_every_s": 60, "dit_lr": 1e-3,
     "clf_iters": 3000, "clf_seconds": 25, "clf_batch": 256, "clf_width": 32,
     "eval_n": 2000, "eval_steps": 50, "eval_batch": 1000,
-    "taus": "0.3,0.5,0.6,0.7,0.9,1.3", "cfgs": "0,1,1.5,3,4", "tau": 0.6, "cfg": 2.0,
+    "taus": "0.3,0.5,0.6,0.7,0.9,1.3", "cfgs": "0,1,2,3,4", "tau": 0.6, "cfg": 1.5,
     "conv_seconds": 35, "conv_batch": 256, "conv_override": "depth=4",
     "conv_eval_every": 250, "conv_eval_n": 1000, "conv_eval_steps": 25,
     "reserve_eval": 75, "reserve_conv": 125,

@@ -9,7 +9,7 @@
 #
 # Stages (training/purrception/pipeline.py, one Python process, each stage time-boxed):
 #   1 VQ (~85 s) -> $OUT/vq/   2 latent bank   3 Purrception DiT "emoji-zoo-64" (~3.5 min) -> $OUT/dit/
-#   4 classifier + tau/cfg sweeps around tau 0.6, cfg 2 (2000 images a point, EMA weights)
+#   4 classifier + tau/cfg sweeps around tau 0.6, cfg 1.5 (the bundled defaults; 2000 images a point, EMA weights)
 #   5 convergence: purrception vs cfm vs dfm, same smaller backbone/bank/batch/iterations (~35 s each)
 # Everything but the checkpoints (logs, JSON, plots, classifier) is repacked into
 # $OUT/results.tar.gz after every stage: 6 files in $OUT (<= 8 files of <= 16 MiB come back).
