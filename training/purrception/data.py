@@ -525,7 +525,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = ap.parse_args(argv)
     from . import trainutil as tu
 
-    tu.setup_precision()
+    tu.setup_process()
     device = tu.pick_device(args.device)
     if args.command == "preview":
         src = open_source(args.data, args.image_size, device)

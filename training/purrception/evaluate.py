@@ -632,7 +632,7 @@ def get_classifier(args: argparse.Namespace, source, device, colour_blind: bool 
 def run(args: argparse.Namespace) -> Dict[str, Any]:
     t0 = time.time()
     deadline = t0 + args.max_seconds if args.max_seconds else None
-    tu.setup_precision()
+    tu.setup_process()
     device = tu.pick_device(args.device)
     os.makedirs(args.out, exist_ok=True)
     print(f"[eval] NOTE: {FD_NOTE}\n[eval] NOTE: {CB_NOTE}", flush=True)

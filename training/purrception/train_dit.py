@@ -119,7 +119,7 @@ def load_or_init(args: argparse.Namespace, bank: LatentBank, cfg: DiTConfig) -> 
 
 def train(args: argparse.Namespace) -> Dict[str, Any]:
     dist = tu.Dist()
-    tu.setup_precision()
+    tu.setup_process()
     device = tu.pick_device(args.device)
     bf16 = tu.resolve_bf16(args.bf16, device)
     torch.manual_seed(args.seed + dist.rank)

@@ -149,7 +149,7 @@ def reconstruction_loss(args: argparse.Namespace, x_rec: torch.Tensor,
 
 
 def train(args: argparse.Namespace) -> Dict[str, Any]:
-    tu.setup_precision()
+    tu.setup_process()
     device = tu.pick_device(args.device)
     bf16 = tu.resolve_bf16(args.bf16, device)
     precision = "bf16" if bf16 else "fp32"
