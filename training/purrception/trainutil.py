@@ -1,6 +1,6 @@
-"""Shared plumbing of the trainers: device and precision setup, distributed init, EMA, time boxes,
-JSON-lines logs, metric sums, optimizer state in checkpoints and loading trained parts back into
-modules.
+"""Shared plumbing of the trainers: process, device and precision setup, distributed init, EMA,
+time boxes, JSON-lines logs, metric sums, optimizer state in checkpoints and loading trained parts
+back into modules.
 
 Targets PyTorch 2.x (the repo's .venv pins 2.13; the GPU machine brings its own 2.x): bf16 autocast
 on CUDA by default and on CPU when asked for (--bf16), TF32 matmuls allowed, `torch.compile` only
@@ -25,7 +25,7 @@ from .checkpoint import load_parts, select
 from .config import DiTConfig, VQConfig, from_dict
 
 # ------------------------------------------------------------------------------------------------
-# Device, precision, compile
+# Process, device, precision, compile
 # ------------------------------------------------------------------------------------------------
 
 def add_session_flags(ap: argparse.ArgumentParser) -> None:
@@ -58,7 +58,7 @@ def keep_freed_memory() -> bool:
     larger than the (adaptive) mmap threshold is mmapped, freed with munmap and page-faulted in
     again on the next step: ~110,000 minor faults/s and a fifth of a 2-core CPU training the
     bundled DiT. Serving every large block from the heap, never trimming it, and growing it 1 GiB
-    at a time made training 1.39x faster (docs/results/recovered-box-2026-12-07). Process-wide
+    at a time made training 1.27x faster (docs/results/keep-freed-memory-2026-12-07). Process-wide
     (all arenas); a no-op returning False where the C library is not glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
